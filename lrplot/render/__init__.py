@@ -1,0 +1,47 @@
+"""Renderers: a table for the terminal, CSV/JSON exports and plots; each takes finished curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from lrplot.engine import Curve
+
+from .files import Target, staged
+
+
+@dataclass(frozen=True)
+class View:
+    """Options that apply to the whole output, whatever the format."""
+
+    title: str | None = None
+    log: bool = False
+    steps_per_epoch: int | None = None
+    layout: str = "overlay"
+
+
+def write(curves: Sequence[Curve], targets: Sequence[Target], view: View, stdout: IO[bytes]) -> None:
+    """Write every target; files appear only when all of them have been written in full."""
+    from .export import write_csv, write_json
+
+    figure = None
+    with staged(targets) as handles:
+        for target, handle in zip(targets, handles):
+            out = stdout if handle is None else handle
+            if target.format == "csv":
+                write_csv(out, curves, view.steps_per_epoch)
+            elif target.format == "json":
+                write_json(out, curves, view.steps_per_epoch)
+            else:
+                from . import plot  # matplotlib is paid for only when a plot is asked for
+
+                if figure is None:
+                    figure = plot.figure(
+                        curves,
+                        title=view.title,
+                        log=view.log,
+                        steps_per_epoch=view.steps_per_epoch,
+                        layout=view.layout,
+                    )
+                plot.save(figure, out, target.format)

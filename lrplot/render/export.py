@@ -1,0 +1,144 @@
+"""CSV and JSON export: every float written so it reads back to the same float64, in bounded chunks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from lrplot.engine import Curve
+
+# Rows formatted per write: memory stays bounded whatever the length of the curve.
+CHUNK_ROWS = 1 << 16
+
+Column = Callable[[int, int], list[str]]
+
+
+def _floats(values: np.ndarray) -> Column:
+    """Cells for rows [a, b): the shortest text that reads back to the same float64 (repr);
+    empty past the end of a shorter series."""
+    n = len(values)
+
+    def cells(a: int, b: int) -> list[str]:
+        text = list(map(repr, values[a : min(b, n)].tolist()))
+        return text + [""] * (b - max(a, n)) if b > n else text
+
+    return cells
+
+
+def _steps(a: int, b: int) -> list[str]:
+    return list(map(str, range(a, b)))
+
+
+def _epochs(steps_per_epoch: int) -> Column:
+    def cells(a: int, b: int) -> list[str]:
+        return list(map(repr, (np.arange(a, b) / steps_per_epoch).tolist()))
+
+    return cells
+
+
+def csv_layout(curves: Sequence[Curve], steps_per_epoch: int | None) -> tuple[list[str], list[Column]]:
+    """Header and columns: ``step,lr[,momentum][,metric]`` for one curve, ``step,<label>...`` for
+    several; ``epoch`` last when steps per epoch are known."""
+    header, columns = ["step"], [_steps]
+    if len(curves) == 1:
+        (curve,) = curves
+        header.append("lr")
+        columns.append(_floats(curve.lr))
+        for name, values in curve.series.items():
+            header.append(name)
+            columns.append(_floats(values))
+    else:
+        for curve in curves:
+            header.append(curve.label)
+            columns.append(_floats(curve.lr))
+    if steps_per_epoch is not None:
+        header.append("epoch")
+        columns.append(_epochs(steps_per_epoch))
+    return header, columns
+
+
+def write_csv(out: IO[bytes], curves: Sequence[Curve], steps_per_epoch: int | None = None) -> None:
+    header, columns = csv_layout(curves, steps_per_epoch)
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(header)
+    out.write(line.getvalue().encode("utf-8"))
+    rows = max(len(c) for c in curves)
+    for a in range(0, rows, CHUNK_ROWS):
+        b = min(rows, a + CHUNK_ROWS)
+        cells = [column(a, b) for column in columns]
+        out.write(("\n".join(map(",".join, zip(*cells))) + "\n").encode("ascii"))
+
+
+def jsonable(value: Any) -> Any:
+    """Parameters as JSON values: tuples become lists, a metric series its source."""
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if hasattr(value, "describe"):
+        return value.describe()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _json_floats(values: np.ndarray) -> Iterable[str]:
+    """JSON array items in chunks; NaN and infinities (JSON has none) become null."""
+    for a in range(0, len(values), CHUNK_ROWS):
+        chunk = values[a : a + CHUNK_ROWS]
+        text = list(map(repr, chunk.tolist()))
+        if not np.isfinite(chunk).all():
+            text = [t if math.isfinite(v) else "null" for t, v in zip(text, chunk.tolist())]
+        yield ", ".join(text)
+
+
+def describe(curve: Curve) -> dict[str, Any]:
+    """Everything about a curve except its arrays."""
+    from lrplot.registry import all_schedules
+
+    schedule = all_schedules()[curve.schedule]
+    notes = curve.annotations
+    return {
+        "label": curve.label,
+        "schedule": curve.schedule,
+        "torch": schedule.torch_path,
+        "params": jsonable(dict(curve.params)),
+        "rows": len(curve),
+        "steps_per_epoch": curve.steps_per_epoch,
+        "phases": [{"name": p.name, "start": p.start, "end": p.end} for p in notes.phases],
+        "events": [
+            {"step": e.step, "kind": e.kind, "old": e.old, "new": e.new, "why": e.why} for e in notes.events
+        ],
+        "guides": jsonable(dict(notes.guides)),
+        "warnings": list(curve.warnings),
+    }
+
+
+def write_json(out: IO[bytes], curves: Sequence[Curve], steps_per_epoch: int | None = None) -> None:
+    from lrplot import __version__
+
+    def put(text: str) -> None:
+        out.write(text.encode("utf-8"))
+
+    put(json.dumps({"lrplot": __version__, "steps_per_epoch": steps_per_epoch})[:-1])
+    put(', "schedules": [')
+    for index, curve in enumerate(curves):
+        put(", " if index else "")
+        put(json.dumps(describe(curve))[:-1] + ', "series": {')
+        for position, (name, values) in enumerate({"lr": curve.lr, **curve.series}.items()):
+            put(f"{', ' if position else ''}{json.dumps(name)}: [")
+            for part, text in enumerate(_json_floats(values)):
+                put((", " if part else "") + text)
+            put("]")
+        put("}}")
+    put("]}\n")

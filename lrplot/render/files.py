@@ -1,0 +1,118 @@
+"""Output targets: checked before any work, written beside their destination and renamed into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from lrplot.errors import OutputError, UsageError
+
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv", ".json": "json"}
+BINARY = frozenset({"png", "pdf"})
+STDOUT = "-"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one output goes: a file path, or standard output (``path is None``)."""
+
+    path: Path | None
+    format: str
+
+    @property
+    def shown(self) -> str:
+        return "standard output" if self.path is None else str(self.path)
+
+
+def parse_targets(paths: Sequence[str], flag: str = "-o") -> list[Target]:
+    """Check every ``-o`` value up front: known suffix, existing directory, not a directory,
+    no path given twice. Nothing is computed or written before this passes."""
+    targets: list[Target] = []
+    seen: dict[str, str] = {}
+    for raw in paths:
+        if raw == STDOUT:
+            target = Target(None, "csv")
+            key = STDOUT
+        else:
+            if not raw.strip():
+                raise UsageError(f"{flag} needs a file path, got an empty string")
+            path = Path(raw)
+            fmt = FORMATS.get(path.suffix.lower())
+            if fmt is None:
+                raise UsageError(
+                    f"{flag} {raw}: unknown file type {path.suffix or '(no suffix)'}; "
+                    f"use one of {', '.join(FORMATS)} or - for CSV on standard output"
+                )
+            if path.is_dir():
+                raise UsageError(f"{flag} {raw} is a directory; give a file name inside it")
+            parent = path.parent
+            if not parent.is_dir():
+                raise UsageError(f"{flag} {raw}: directory {parent} does not exist")
+            if not os.access(parent, os.W_OK):
+                raise UsageError(f"{flag} {raw}: directory {parent} is not writable")
+            target = Target(path, fmt)
+            key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"{flag} {raw} is given twice (also as {seen[key]})")
+        seen[key] = raw
+        targets.append(target)
+    return targets
+
+
+@contextlib.contextmanager
+def staged(targets: Sequence[Target]) -> Iterator[list[IO[bytes] | None]]:
+    """Open a temporary file beside each file target; rename them all into place only if the
+    block finishes. On any failure, Ctrl-C included, the temporaries vanish and the files that
+    were there stay as they were. Standard output targets get ``None``."""
+    handles: list[IO[bytes] | None] = []
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target in targets:
+            if target.path is None:
+                handles.append(None)
+                continue
+            fd, temp = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".tmp", dir=target.path.parent)
+            temps.append((temp, target.path))
+            handles.append(os.fdopen(fd, "wb"))
+        yield handles
+        for handle in handles:
+            if handle is not None:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+        for temp, path in temps:
+            _keep_mode(path, temp)
+            os.replace(temp, path)
+        temps.clear()
+    except OSError as exc:
+        raise OutputError(f"cannot write {_failed(exc, temps)}: {exc.strerror or exc}") from None
+    finally:
+        for handle in handles:
+            if handle is not None and not handle.closed:
+                handle.close()
+        for temp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _failed(exc: OSError, temps: list[tuple[str, Path]]) -> str:
+    for temp, path in temps:
+        if exc.filename in (temp, str(path)):
+            return str(path)
+    return ", ".join(str(path) for _, path in temps) or "output"
+
+
+def _keep_mode(path: Path, temp: str) -> None:
+    """A replaced file keeps its permissions; a new one gets the usual umask-based mode."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
