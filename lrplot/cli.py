@@ -277,7 +277,8 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
         from .render.table import render_table
 
         Console(highlight=False, soft_wrap=False).print(
-            render_table(curves, steps_per_epoch=view.steps_per_epoch, log=view.log, title=view.title)
+            render_table(curves, steps_per_epoch=view.steps_per_epoch, log=view.log, title=view.title),
+            crop=False,
         )
         return
     from .render import write

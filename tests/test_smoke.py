@@ -8,4 +8,4 @@ from lrplot.cli import app
 def test_cosine_table():
     result = CliRunner().invoke(app, ["cosine", "--t-max", "20"])
     assert result.exit_code == 0
-    assert "cosine: start 0.001" in result.stdout
+    assert "cosine: 21 steps · start 0.001" in result.stdout

@@ -42,14 +42,14 @@ def parse_targets(paths: Sequence[str], flag: str = "-o") -> list[Target]:
             if not raw.strip():
                 raise UsageError(f"{flag} needs a file path, got an empty string")
             path = Path(raw)
+            if path.is_dir():
+                raise UsageError(f"{flag} {raw} is a directory; give a file name inside it")
             fmt = FORMATS.get(path.suffix.lower())
             if fmt is None:
                 raise UsageError(
                     f"{flag} {raw}: unknown file type {path.suffix or '(no suffix)'}; "
                     f"use one of {', '.join(FORMATS)} or - for CSV on standard output"
                 )
-            if path.is_dir():
-                raise UsageError(f"{flag} {raw} is a directory; give a file name inside it")
             parent = path.parent
             if not parent.is_dir():
                 raise UsageError(f"{flag} {raw}: directory {parent} does not exist")

@@ -1,5 +1,6 @@
 """The terminal table: at most ~30 sampled rows (first, last, peak, phase boundaries and events
-always among them), a bar for the shape, and a one-line summary per curve."""
+always among them; the step column shows where rows were skipped), a bar for the shape, and a
+one-line summary per curve."""
 
 from __future__ import annotations
 
@@ -80,8 +81,8 @@ def summary(curve: Curve) -> str:
     lr = curve.lr
     peak, low = int(np.argmax(lr)), int(np.argmin(lr))
     return (
-        f"{curve.label}: start {num(lr[0])} · peak {num(lr[peak])} at step {peak} · "
-        f"end {num(lr[-1])} · min {num(lr[low])} at step {low} · {len(lr)} steps"
+        f"{curve.label}: {len(lr)} steps · start {num(lr[0])} · peak {num(lr[peak])} at step {peak} · "
+        f"end {num(lr[-1])} · min {num(lr[low])} at step {low}"
     )
 
 
@@ -97,10 +98,7 @@ def _single(curve: Curve, rows: list[int], per_epoch: int | None, log: bool, tab
     table.add_column("", no_wrap=True)
     if remarks:
         table.add_column("note", overflow="fold")
-    previous = None
     for r in rows:
-        if previous is not None and r != previous + 1:
-            table.add_row("⋮", *([""] * (len(table.columns) - 1)), style="dim")
         cells = [str(r)]
         if per_epoch:
             cells.append(f"{r / per_epoch:.4g}")
@@ -110,22 +108,17 @@ def _single(curve: Curve, rows: list[int], per_epoch: int | None, log: bool, tab
         if remarks:
             cells.append(remarks.get(r, ""))
         table.add_row(*cells)
-        previous = r
 
 
 def _several(curves: Sequence[Curve], rows: list[int], per_epoch: int | None, table: Table) -> None:
     for curve in curves:
         table.add_column(curve.label, justify="right")
-    previous = None
     for r in rows:
-        if previous is not None and r != previous + 1:
-            table.add_row("⋮", *([""] * (len(table.columns) - 1)), style="dim")
         cells = [str(r)]
         if per_epoch:
             cells.append(f"{r / per_epoch:.4g}")
         cells.extend(num(c.lr[r]) if r < len(c) else "" for c in curves)
         table.add_row(*cells)
-        previous = r
 
 
 def render_table(
@@ -149,5 +142,6 @@ def render_table(
         _single(curves[0], rows, steps_per_epoch, log, table)
     else:
         _several(curves, rows, steps_per_epoch, table)
-    lines = [Text(summary(c), style="dim") for c in curves]
+    # Summaries never wrap (print with crop=False): a wrapped line would read like a table row.
+    lines = [Text(summary(c), style="dim", no_wrap=True, overflow="ignore") for c in curves]
     return Group(table, Text(""), *lines)
