@@ -295,21 +295,13 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
 
 
 @app.command("list", cls=RawCommand)
-def list_schedules() -> None:
+def list_schedules(
+    markdown: bool = typer.Option(False, "--markdown", help="Print the README's markdown table instead."),
+) -> None:
     """List every schedule with its torch class, parameters, defaults and an example."""
-    lines = []
-    for schedule in all_schedules().values():
-        lines.append(f"{schedule.name}  ({schedule.torch_path})")
-        lines.append(f"    {schedule.summary}")
-        for param in (*schedule.params, *SPEC_PARAMS):
-            lines.append(
-                f"    {flag(param.name):<22} {param.metavar:<14} "
-                f"default {param.default_text():<10} {param.help}"
-            )
-        lines.append(f"    rows by default: {schedule.horizon_text}")
-        lines.append(f"    example: lrplot {schedule.example}")
-        lines.append("")
-    sys.stdout.write("\n".join(lines))
+    from . import catalog
+
+    sys.stdout.write(catalog.markdown() if markdown else catalog.text())
 
 
 for _schedule in all_schedules().values():

@@ -1,3 +1,10 @@
-"""The schedule families; importing this package registers every schedule."""
+"""The schedule families; importing this package registers every schedule.
 
-from . import cosine, exponential, onecycle, plateau  # noqa: F401
+The import order is the order of `lrplot list`, the README table and the help.
+"""
+# isort: skip_file
+
+from . import exponential  # noqa: F401
+from . import cosine  # noqa: F401
+from . import plateau  # noqa: F401
+from . import onecycle  # noqa: F401
