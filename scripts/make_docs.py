@@ -1,0 +1,49 @@
+"""Regenerate the README's pictures (docs/*.png) and its schedule table from the registry.
+
+Run from the repository root: ``python scripts/make_docs.py``. tests/test_docs.py fails when the
+README's table and the registry disagree, or when a picture is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+# One picture per schedule, drawn by the command shown next to it in the README.
+PICTURES = {
+    "exponential.png": "exponential --lr 0.001 --gamma 0.9 --steps 20",
+    "cosine.png": "cosine --lr 0.1 --t-max 20 --eta-min 0.001",
+    "plateau.png": "plateau --lr 0.001 --metrics sample_configs/val_acc.csv --column val_acc "
+    "--mode max --patience 2 --factor 0.1",
+    "onecycle.png": "onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
+}
+
+TABLE = re.compile(r"(<!-- schedules:start -->\n)(.*?)(<!-- schedules:end -->)", re.S)
+
+
+def draw_pictures() -> None:
+    (ROOT / "docs").mkdir(exist_ok=True)
+    for name, command in PICTURES.items():
+        args = [sys.executable, "-m", "lrplot", *shlex.split(command), "-o", f"docs/{name}"]
+        subprocess.run(args, cwd=ROOT, check=True)
+
+
+def readme_with_table(text: str) -> str:
+    from lrplot import catalog
+
+    return TABLE.sub(lambda m: m.group(1) + catalog.markdown() + m.group(3), text)
+
+
+def main() -> None:
+    draw_pictures()
+    README.write_text(readme_with_table(README.read_text()))
+
+
+if __name__ == "__main__":
+    main()
