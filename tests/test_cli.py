@@ -240,7 +240,7 @@ def test_every_bad_parameter_value_is_one_line_naming_it(cli, in_tmp, name, para
         ("onecycle --max-lr 0.1 --total-steps 100 --pct-start 0.6 --three-phase", 2,
          ["--pct-start", "--three-phase", "final annealing"]),
         ("onecycle --max-lr 0.1 --total-steps 100 --steps 101", 2,
-         ["--steps 101", "Tried to step 101 times", "--total-steps"]),
+         ["--steps 101", "Tried to step 102 times", "--total-steps"]),
         ("onecycle --max-lr 0.1 --total-steps 100 --base-momentum 1.5", 2, ["--base-momentum"]),
         ("plateau", 2, ["--metrics is required"]),
         ("plateau --metrics val.csv", 1, ["pick a column", "epoch, train_loss, val_acc"]),

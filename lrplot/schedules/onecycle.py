@@ -17,9 +17,9 @@ def phase_ends(total_steps: int, pct_start: float, three_phase: bool) -> list[fl
         return [
             float(pct_start * total_steps) - 1,
             float(2 * pct_start * total_steps) - 2,
-            total_steps - 1,
+            float(total_steps - 1),
         ]
-    return [float(pct_start * total_steps) - 1, total_steps - 1]
+    return [float(pct_start * total_steps) - 1, float(total_steps - 1)]
 
 
 def _anneal(start: np.ndarray, end: np.ndarray, pct: np.ndarray, strategy: str) -> np.ndarray:
@@ -133,11 +133,12 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
 
 def limit(params: Mapping[str, Any]) -> tuple[int, Invalid]:
     total = params["total_steps"]
+    # torch computes one extrapolated row past the cycle (after total_steps calls) and raises on
+    # the call after that; neither is a rate anyone should train with.
     return total, Invalid(
-        f"OneCycleLR has {total} steps (rows 0..{total - 1}) and torch raises "
-        f"'Tried to step {total + 1} times' past them; raise {{}} (or {{}}) to plot more",
-        "total_steps",
-        "epochs",
+        f"the cycle has {total} steps (rows 0..{total - 1}); past them torch extrapolates, then "
+        f"raises 'Tried to step {total + 2} times'; raise {{}} (or {{}}) to plot more",
+        "total_steps", "epochs",
     )
 
 
