@@ -23,4 +23,4 @@ def figure(curves, **options):
     """A matplotlib Figure of one curve or a list of curves (see lrplot.render.plot.figure)."""
     from .render.plot import figure as _figure
 
-    return _figure(curves if isinstance(curves, (list, tuple)) else [curves], **options)
+    return _figure([curves] if isinstance(curves, Curve) else list(curves), **options)

@@ -333,3 +333,15 @@ def test_no_file_left_behind_by_output_errors(cli, in_tmp):
     cli("cosine --t-max 5 -o ok.csv -o bad.xyz")
     assert sorted(p.name for p in in_tmp.iterdir()) == before
     assert not Path("ok.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [(".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF-"), (".svg", b"<?xml")]
+)
+def test_plot_formats_write_valid_reproducible_files(cli, in_tmp, suffix, magic):
+    args = "onecycle --max-lr 0.01 --total-steps 200 --steps-per-epoch 20"
+    assert cli(f"{args} -o a{suffix}").code == 0
+    assert cli(f"{args} -o b{suffix}").code == 0
+    first, second = (in_tmp / f"a{suffix}").read_bytes(), (in_tmp / f"b{suffix}").read_bytes()
+    assert first.startswith(magic)
+    assert first == second
