@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,10 @@ class Naming:
 
     def fail(self, invalid: Invalid) -> LrplotError:
         return self.error(self.where + invalid.render(self.name))
+
+    def child(self, index: int, schedule: str, key: str = "schedules") -> Naming:
+        """The naming for a nested spec: ``where`` grows by ``schedules[1] (cosine): ``."""
+        return replace(self, where=f"{self.where}{key}[{index}] ({schedule}): ")
 
 
 FLAGS = Naming("flag")
