@@ -56,3 +56,49 @@ def markdown() -> str:
             f"`lrplot {_cell(schedule.example)}` |"
         )
     return "\n".join(rows) + "\n"
+
+
+def _key(param: Param) -> dict[str, object]:
+    entry: dict[str, object] = {"allowed": param.allowed()}
+    if param.required:
+        entry["required"] = True
+    elif param.default is not None:
+        entry["default"] = list(param.default) if isinstance(param.default, tuple) else param.default
+    entry["help"] = param.help
+    return entry
+
+
+def config_reference() -> dict[str, object]:
+    """Every key a YAML config may hold, with what it allows: a schema generated from the registry."""
+    from lrplot.config import TOP_LEVEL
+
+    return {
+        "top_level": {
+            "schedules": {"allowed": "a non-empty list of mappings, each with a type and its keys",
+                          "required": True},
+            **{name: _key(param) for name, param in TOP_LEVEL.items()},
+        },
+        "schedules": {
+            schedule.name: {
+                "torch": schedule.torch_path,
+                "summary": schedule.summary,
+                "keys": {
+                    "type": {"allowed": schedule.name, "required": True},
+                    **{p.name: _key(p) for p in (*schedule.params, *SPEC_PARAMS)},
+                },
+            }
+            for schedule in all_schedules().values()
+        },
+    }
+
+
+def yaml_reference() -> str:
+    """The config reference as YAML text (``lrplot list --yaml``)."""
+    import yaml
+
+    header = (
+        "# lrplot config reference, generated from the schedule registry (lrplot list --yaml).\n"
+        "# A config is a mapping: the top_level keys below, and under `schedules:` a list of\n"
+        "# mappings, each with `type:` set to one of the schedules below and that schedule's keys.\n"
+    )
+    return header + yaml.safe_dump(config_reference(), sort_keys=False, width=100, allow_unicode=True)

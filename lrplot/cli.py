@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,11 +18,23 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .engine import FLAGS, SPEC_PARAMS, Curve, build_spec, compute
-from .errors import LrplotError
-from .params import Param, Switch
+from .engine import (
+    FLAGS,
+    SPEC_PARAMS,
+    STEPS,
+    STEPS_PER_EPOCH,
+    Curve,
+    Naming,
+    Spec,
+    build_spec,
+    compute,
+    labelled,
+    lookup,
+)
+from .errors import ConfigError, LrplotError, UsageError
+from .params import Invalid, Param, Switch
 from .registry import Schedule, all_schedules
-from .render import View
+from .render import LAYOUT, VIEW_PARAMS, View
 from .render.files import Target, parse_targets
 
 # Typer ships its own Click and exposes its exceptions only through subclasses such as
@@ -196,42 +209,21 @@ def param_option(param: Param, panel: str) -> inspect.Parameter:
     )
 
 
-OUTPUT_OPTIONS = (
-    inspect.Parameter(
-        "output",
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=list[str] | None,
-        default=typer.Option(
-            None,
-            "-o",
-            "--output",
-            metavar="PATH",
-            rich_help_panel=OUTPUT_PANEL,
-            help="Write to PATH; the suffix picks the format: .png .svg .pdf .csv .json, "
-            "or - for CSV on standard output. Repeatable. Without it, a table is printed.",
-        ),
-    ),
-    inspect.Parameter(
-        "log",
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=bool,
-        default=typer.Option(
-            False,
-            "--log",
-            rich_help_panel=OUTPUT_PANEL,
-            help="Log-scale learning-rate axis (and table bars).",
-        ),
-    ),
-    inspect.Parameter(
-        "title",
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=str | None,
-        default=typer.Option(
-            None, "--title", metavar="TEXT", rich_help_panel=OUTPUT_PANEL, help="Title of the plot or table."
-        ),
-    ),
-)
-OUTPUT_NAMES = frozenset(p.name for p in OUTPUT_OPTIONS)
+def view_option(param: Param) -> inspect.Parameter:
+    """The option for an output setting; ``output`` is ``-o/--output`` and repeatable."""
+    if param.name != "output":
+        return param_option(param, OUTPUT_PANEL)
+    option = typer.Option(
+        None, "-o", "--output", metavar="PATH", rich_help_panel=OUTPUT_PANEL,
+        help=f"{param.help} Repeatable.",
+    )
+    return inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, default=option,
+                             annotation=list[str] | None)
+
+
+# Every command takes these; compare and run also take --layout (several schedules).
+OUTPUT_OPTIONS = [view_option(p) for p in VIEW_PARAMS if p.name != "layout"]
+OUTPUT_NAMES = frozenset(p.name for p in VIEW_PARAMS)
 
 
 def _with_signature(fn: Callable[..., Any], params: Sequence[inspect.Parameter]) -> Callable[..., Any]:
@@ -245,13 +237,27 @@ def schedule_options(schedule: Schedule) -> list[inspect.Parameter]:
     return [param_option(p, SCHEDULE_PANEL) for p in (*schedule.params, *SPEC_PARAMS)]
 
 
+def view_settings(raw: dict[str, Any], naming: Naming = FLAGS) -> dict[str, Any]:
+    """Pop the output settings out of ``raw`` and parse them (None = not given)."""
+    settings = {}
+    for param in VIEW_PARAMS:
+        value = raw.pop(param.name, None)
+        if param.name == "output":
+            settings["output"] = list(value) if value else None
+            continue
+        try:
+            settings[param.name] = None if value is None else param.parse(value)
+        except Invalid as invalid:
+            raise naming.fail(invalid) from None
+    return settings
+
+
 def _register_schedule(schedule: Schedule) -> None:
     def command(**raw: Any) -> None:
-        output = {k: raw.pop(k) for k in OUTPUT_NAMES}
-        targets = parse_targets(output["output"] or ())
+        settings = view_settings(raw)
+        targets = parse_targets(settings["output"] or ())
         spec = build_spec(schedule.name, raw, FLAGS)
-        curve = compute(spec)
-        emit([curve], targets, View(output["title"], output["log"], spec.steps_per_epoch))
+        emit([compute(spec)], targets, make_view(settings, [spec]))
 
     command.__name__ = command.__qualname__ = schedule.name
     _with_signature(command, [*schedule_options(schedule), *OUTPUT_OPTIONS])
@@ -261,6 +267,139 @@ def _register_schedule(schedule: Schedule) -> None:
         help=f"{schedule.summary} (= {schedule.torch_path})",
         epilog=f"Example: lrplot {schedule.example}",
     )(command)
+
+
+def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
+    """The output settings; the epoch axis comes from --steps-per-epoch, or from the specs when
+    they all agree on one."""
+    per_epoch = settings.get("steps_per_epoch")
+    if per_epoch is None:
+        values = {spec.steps_per_epoch for spec in specs}
+        per_epoch = values.pop() if len(values) == 1 else None
+    return View(
+        title=settings.get("title"),
+        log=bool(settings.get("log")),
+        steps_per_epoch=per_epoch,
+        layout=settings.get("layout") or LAYOUT.default,
+    )
+
+
+# --- compare and run ---------------------------------------------------------------------------
+
+# compare and run settle these for every schedule that does not set its own.
+SHARED_SPEC_PARAMS = (STEPS, STEPS_PER_EPOCH)
+
+
+def several_options() -> list[inspect.Parameter]:
+    return [
+        *(param_option(p, OUTPUT_PANEL) for p in SHARED_SPEC_PARAMS),
+        *OUTPUT_OPTIONS,
+        view_option(LAYOUT),
+    ]
+
+
+def shared_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Output settings plus --steps/--steps-per-epoch for the whole run, parsed."""
+    settings = view_settings(raw)
+    for param in SHARED_SPEC_PARAMS:
+        value = raw.pop(param.name, None)
+        try:
+            settings[param.name] = None if value is None else param.parse(value)
+        except Invalid as invalid:
+            raise FLAGS.fail(invalid) from None
+    return settings
+
+
+def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spec:
+    """One SPEC of ``compare``: exactly a one-schedule command line, parsed by that command."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"spec {index} ({text!r}): {exc}") from None
+    if tokens[:1] == ["lrplot"]:
+        tokens = tokens[1:]
+    if not tokens:
+        raise UsageError(f'spec {index} is empty: give a schedule and its options, e.g. "cosine --t-max 20"')
+    name, args = tokens[0], tokens[1:]
+    naming = Naming("flag", f"spec {index} ({name}): ")
+    command = ctx.find_root().command.commands.get(name)
+    if name not in all_schedules() or command is None:
+        if name in all_schedules():
+            raise UsageError(f"spec {index}: {name} is defined in YAML only; use lrplot run CONFIG.yaml")
+        lookup(name, Naming("flag", f"spec {index}: "))
+    try:
+        raw = dict(command.make_context(name, args, parent=ctx).params)
+    except ClickException as exc:
+        raise UsageError(f"spec {index} ({name}): {exc.format_message()}") from None
+    for key in VIEW_PARAMS:
+        if raw.pop(key.name, None) not in (None, [], ()):
+            option = "-o" if key.name == "output" else flag(key.name)
+            raise UsageError(
+                f"spec {index} ({name}): {option} applies to the whole comparison; "
+                "put it after the specs"
+            )
+    for param in SHARED_SPEC_PARAMS:
+        if raw.get(param.name) is None:
+            raw[param.name] = settings[param.name]
+    return build_spec(name, raw, naming)
+
+
+def _compare(ctx: typer.Context, **raw: Any) -> None:
+    settings = shared_settings(raw)
+    targets = parse_targets(settings["output"] or ())
+    specs = labelled(
+        [parse_spec(ctx, i, text, settings) for i, text in enumerate(raw["specs"], start=1)], FLAGS
+    )
+    emit([compute(spec) for spec in specs], targets, make_view(settings, specs))
+
+
+_with_signature(_compare, [
+    inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+    inspect.Parameter(
+        "specs", inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
+        default=typer.Argument(..., metavar="SPEC...", show_default=False,
+                               help='A schedule command line in quotes, e.g. "cosine --t-max 20".'),
+    ),
+    *several_options(),
+])
+app.command(
+    "compare",
+    cls=RawCommand,
+    help="Several schedules side by side: one column (or line) per SPEC.",
+    epilog='Example: lrplot compare "cosine --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
+    "-o cmp.png",
+)(_compare)
+
+
+def _run(**raw: Any) -> None:
+    from . import config
+
+    settings = shared_settings(raw)
+    targets = parse_targets(settings["output"] or ())
+    loaded = config.load(raw["config"], settings)
+    if not targets and loaded.outputs:
+        try:
+            targets = parse_targets(loaded.outputs, flag="output")
+        except UsageError as exc:
+            raise ConfigError(f"{raw['config']}: {exc}") from None
+    specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
+    emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs))
+
+
+_with_signature(_run, [
+    inspect.Parameter(
+        "config", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Argument(..., metavar="CONFIG.yaml", show_default=False,
+                               help="A YAML file with a 'schedules:' list (see lrplot list --yaml)."),
+    ),
+    *several_options(),
+])
+app.command(
+    "run",
+    cls=RawCommand,
+    help="Run the schedules of a YAML config; options given here override the config's.",
+    epilog="Example: lrplot run sample_configs/seed_examples.yaml -o out.png -o out.csv",
+)(_run)
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -297,11 +436,15 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
 @app.command("list", cls=RawCommand)
 def list_schedules(
     markdown: bool = typer.Option(False, "--markdown", help="Print the README's markdown table instead."),
+    as_yaml: bool = typer.Option(False, "--yaml", help="Print the reference of every YAML config key."),
 ) -> None:
     """List every schedule with its torch class, parameters, defaults and an example."""
     from . import catalog
 
-    sys.stdout.write(catalog.markdown() if markdown else catalog.text())
+    if as_yaml:
+        sys.stdout.write(catalog.yaml_reference())
+    else:
+        sys.stdout.write(catalog.markdown() if markdown else catalog.text())
 
 
 for _schedule in all_schedules().values():

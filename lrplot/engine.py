@@ -36,12 +36,20 @@ class Naming:
     style: str = "key"
     where: str = ""
     error: type[LrplotError] = UsageError
+    file: str | None = None
 
     def name(self, param: str) -> str:
         return "--" + param.replace("_", "-") if self.style == "flag" else param
 
-    def fail(self, invalid: Invalid) -> LrplotError:
-        return self.error(self.where + invalid.render(self.name))
+    def fail(self, invalid: Invalid, raw: Mapping[str, Any] | None = None) -> LrplotError:
+        """The error for ``invalid``; with a file, prefixed by ``file:line`` when ``raw`` (a
+        mapping read from YAML) knows the line of the first parameter named (``raw.lines``)."""
+        prefix = ""
+        if self.file is not None:
+            lines = getattr(raw, "lines", {})
+            line = next((lines[n] for n in invalid.names if n in lines), getattr(raw, "line", None))
+            prefix = f"{self.file}:{line}: " if line else f"{self.file}: "
+        return self.error(prefix + self.where + invalid.render(self.name))
 
     def child(self, index: int, schedule: str, key: str = "schedules") -> Naming:
         """The naming for a nested spec: ``where`` grows by ``schedules[1] (cosine): ``."""
@@ -142,7 +150,7 @@ def build_spec(
         n = steps if steps is not None else natural
         _check_memory(n)
     except Invalid as invalid:
-        raise naming.fail(invalid) from None
+        raise naming.fail(invalid, raw) from None
     given = frozenset(k for k, v in raw.items() if v is not None)
     return Spec(schedule.name, values, n, label, per_epoch, given)
 
@@ -192,6 +200,44 @@ def compute(spec: Spec) -> Curve:
         steps_per_epoch=spec.steps_per_epoch,
         warnings=warnings,
     )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(_shown(v) for v in value)
+    return value.describe() if hasattr(value, "describe") else str(value)
+
+
+def default_label(spec: Spec) -> str:
+    """The schedule's name plus the parameters given that differ from their defaults,
+    e.g. ``cosine t_max=20 eta_min=0.001``."""
+    schedule = all_schedules()[spec.schedule]
+    parts = [spec.schedule]
+    for param in schedule.params:
+        value = spec.params.get(param.name)
+        if param.name in spec.given and value != param.default:
+            parts.append(f"{param.name}={_shown(value)}")
+    return " ".join(parts)
+
+
+def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:
+    """Every spec with a label: its own, or a default made unique with ' (2)', ' (3)', ..."""
+    own = [spec.label for spec in specs if spec.label is not None]
+    for label in own:
+        if own.count(label) > 1:
+            raise naming.fail(Invalid(f"{{}} {label!r} is used twice; labels must differ", "label"))
+    labels = [spec.label or default_label(spec) for spec in specs]
+    shared = {label for label in labels if labels.count(label) > 1}
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        if label in shared and specs[index].label is None:
+            seen[label] = seen.get(label, 0) + 1
+            labels[index] = f"{label} ({seen[label]})"
+    return [replace(spec, label=label) for spec, label in zip(specs, labels)]
 
 
 def curve(schedule: str, /, **params: Any) -> Curve:

@@ -235,6 +235,24 @@ class Text(Param):
 
 
 @dataclass(frozen=True)
+class TextList(Param):
+    """One string or a list of strings (e.g. output paths)."""
+
+    metavar = "TEXT"
+
+    def allowed(self) -> str:
+        return "text or a list of texts"
+
+    def parse(self, raw: Any) -> tuple[str, ...]:
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple)) or not items:
+            raise self._bad(raw)
+        if any(not isinstance(item, str) or not item.strip() for item in items):
+            raise self._bad(raw)
+        return tuple(items)
+
+
+@dataclass(frozen=True)
 class Series(Param):
     """Numbers from a file (a path) or, in YAML, an inline list of numbers.
 

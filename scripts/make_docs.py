@@ -1,4 +1,5 @@
-"""Regenerate the README's pictures (docs/*.png) and its schedule table from the registry.
+"""Regenerate the README's pictures (docs/*.png), its schedule table and docs/config-reference.yaml
+from the registry.
 
 Run from the repository root: ``python scripts/make_docs.py``. tests/test_docs.py fails when the
 README's table and the registry disagree, or when a picture is missing.
@@ -41,8 +42,11 @@ def readme_with_table(text: str) -> str:
 
 
 def main() -> None:
+    from lrplot import catalog
+
     draw_pictures()
     README.write_text(readme_with_table(README.read_text()))
+    (ROOT / "docs" / "config-reference.yaml").write_text(catalog.yaml_reference())
 
 
 if __name__ == "__main__":

@@ -7,8 +7,22 @@ from dataclasses import dataclass
 from typing import IO
 
 from lrplot.engine import Curve
+from lrplot.params import Choice, Switch, Text, TextList
 
 from .files import Target, staged
+
+TITLE = Text("title", "Title of the plot or table.")
+LOG = Switch("log", "Log-scale learning-rate axis (and table bars).", False)
+LAYOUT = Choice(
+    "layout", "Several schedules: overlay on one axes, or a grid of small plots.", "overlay",
+    choices=("overlay", "grid"),
+)
+OUTPUT = TextList(
+    "output", "Where to write: the suffix picks the format (.png .svg .pdf .csv .json); - is CSV "
+    "on standard output. Without it, a table is printed.",
+)
+# Options of the whole output, whatever the schedules: command-line options and YAML top-level keys.
+VIEW_PARAMS = (TITLE, LOG, LAYOUT, OUTPUT)
 
 
 @dataclass(frozen=True)

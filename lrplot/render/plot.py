@@ -168,6 +168,12 @@ class Style:
     log: bool
     columns: int
     dots: bool = False
+    # Each curve in epochs of its own (schedules stepped per batch beside ones stepped per epoch).
+    per_curve: bool = False
+
+    def of(self, curve: Curve) -> Style:
+        """The style for one curve: its own steps per epoch when each curve brings one."""
+        return replace(self, per_epoch=curve.steps_per_epoch) if self.per_curve else self
 
     @property
     def marker(self) -> str | None:
@@ -175,7 +181,7 @@ class Style:
 
     @property
     def x_label(self) -> str:
-        return "step" if self.per_epoch is None else "epoch"
+        return "step" if self.per_epoch is None and not self.per_curve else "epoch"
 
     def x(self, step: float) -> float:
         return step if self.per_epoch is None else step / self.per_epoch
@@ -230,12 +236,15 @@ def build(
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     per_epoch = steps_per_epoch if steps_per_epoch is not None else _common_per_epoch(curves)
+    per_curve = steps_per_epoch is None and per_epoch is None and all(
+        c.steps_per_epoch is not None for c in curves
+    )
     with house_style():
         fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)  # Agg, whatever backend the user has chosen
         columns = round(fig.get_figwidth() * fig.dpi) if decimate else 0
         longest = max(len(c) for c in curves)
-        style = Style(per_epoch, log, columns, dots=longest <= DOTS_UP_TO)
+        style = Style(per_epoch, log, columns, dots=longest <= DOTS_UP_TO, per_curve=per_curve)
         if len(curves) == 1:
             _single(fig, curves[0], style)
             title = default_title(curves[0]) if title is None else title
@@ -269,7 +278,8 @@ def default_title(curve: Curve) -> str:
 
 
 def _common_per_epoch(curves: Sequence[Curve]) -> int | None:
-    """Epochs on the x axis when every curve knows the same steps per epoch, else steps."""
+    """Epochs on the x axis when every curve knows the same steps per epoch (when each knows a
+    different one, each is drawn in its own epochs: see Style.per_curve)."""
     known = {c.steps_per_epoch for c in curves}
     return known.pop() if len(known) == 1 else None
 
@@ -329,7 +339,7 @@ def _single(fig: Figure, curve: Curve, style: Style) -> None:
 def _overlay(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     ax = fig.subplots()
     for index, curve in enumerate(curves):
-        _draw_rate(ax, curve, style, index, label=curve.label)
+        _draw_rate(ax, curve, style.of(curve), index, label=curve.label)
     _rate_axes(ax, style)
     ax.set_xlabel(style.x_label)
     ax.set_ylabel("learning rate")
@@ -352,8 +362,8 @@ def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     style = replace(style, columns=style.columns // columns,
                     dots=longest * columns <= DOTS_UP_TO)
     for index, (ax, curve) in enumerate(zip(axes, curves)):
-        _draw_rate(ax, curve, style, index)
-        _shade_phases(ax, curve.annotations.phases, style, len(curve), names=False)
+        _draw_rate(ax, curve, style.of(curve), index)
+        _shade_phases(ax, curve.annotations.phases, style.of(curve), len(curve), names=False)
         ax.set_title(curve.label)
         _rate_axes(ax, style)
     for empty in range(len(curves), len(axes)):
@@ -367,7 +377,7 @@ def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
 
 def _x_range(curves: Sequence[Curve], style: Style) -> tuple[float, float]:
     """From step 0 to the last row of the longest curve, with a small margin either side."""
-    last = style.x(max(len(c) for c in curves) - 1)
+    last = max(style.of(c).x(len(c) - 1) for c in curves)
     margin = 0.02 * last if last > 0 else 0.5
     return -margin, last + margin
 

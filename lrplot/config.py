@@ -1,0 +1,244 @@
+"""YAML configs: read with a safe loader, checked for shape, and turned into specs by the engine's
+one validation path (the same that checks command-line flags)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrplot.engine import STEPS, STEPS_PER_EPOCH, Naming, Spec, build_spec
+from lrplot.errors import ConfigError
+from lrplot.params import Invalid, Param
+from lrplot.registry import all_schedules, closest
+from lrplot.render import VIEW_PARAMS
+
+# A config is a few dozen values; aliases that expand past this are refused before they are
+# expanded ("billion laughs").
+MAX_VALUES = 100_000
+MAX_BYTES = 1 << 20
+
+TOP_LEVEL: dict[str, Param] = {p.name: p for p in (STEPS, STEPS_PER_EPOCH, *VIEW_PARAMS)}
+TOP_KEYS = ("schedules", *TOP_LEVEL)
+
+
+class LineDict(dict):
+    """A mapping read from YAML that remembers the line of each key (for error messages)."""
+
+    line: int | None = None
+    lines: dict[str, int]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = {}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated config: its specs and the output settings it asks for."""
+
+    specs: list[Spec]
+    settings: dict[str, Any] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Read and validate a config. ``overrides`` (command-line output options; None = not given)
+    win over the config's own top-level settings."""
+    shown = str(path)
+    data = parse(_read(Path(path), shown), shown)
+    return from_data(data, shown, Path(path).parent, overrides or {})
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        if path.is_dir():
+            raise ConfigError(f"config {shown} is a directory, not a file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"config {shown} does not exist") from None
+    except PermissionError:
+        raise ConfigError(f"config {shown} cannot be read: permission denied") from None
+    except OSError as exc:
+        raise ConfigError(f"config {shown} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"config {shown} is larger than 1 MiB; a config is a few lines")
+    if not data.strip():
+        raise ConfigError(f"config {shown} is empty; it needs a 'schedules:' list")
+    if b"\0" in data:
+        raise ConfigError(f"config {shown} is binary, not YAML")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{shown}:{line}: not UTF-8 text") from None
+
+
+def parse(text: str, shown: str) -> Any:
+    """YAML text -> plain data (mappings are LineDicts), with a safe loader only."""
+    import yaml  # only `run` pays for it
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError(f"config {shown} is empty; it needs a 'schedules:' list")
+        _check_size(node, shown)
+        return _build(loader, node, shown)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{shown}:{mark.line + 1}" if mark else shown
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "could not determine a constructor" in problem:
+            problem = (f"the tag {exc.problem.split('tag ')[-1]} is not allowed "
+                       "(lrplot reads plain YAML only)") if exc.problem else problem
+        raise ConfigError(f"{where}: YAML error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{shown}: YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: Any, shown: str) -> None:
+    """Count the values the document expands to, aliases included, without expanding it."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ConfigError(f"{shown}:{node.start_mark.line + 1}: an alias refers to itself")
+        active.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        active.discard(key)
+        sizes[key] = min(total, MAX_VALUES + 1)
+        if total > MAX_VALUES:
+            raise ConfigError(
+                f"{shown}: the document expands to more than {MAX_VALUES:,} values "
+                "(through aliases); refused"
+            )
+        return sizes[key]
+
+    size(root)
+
+
+def _build(loader: Any, node: Any, shown: str) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        _plain(node, "tag:yaml.org,2002:map", shown)
+        written = [k.value for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        for key_node, _ in node.value:
+            if written.count(key_node.value) > 1:
+                raise ConfigError(
+                    f"{shown}:{key_node.start_mark.line + 1}: key {key_node.value!r} appears twice"
+                )
+        loader.flatten_mapping(node)  # resolves merge keys (<<); keys written here win
+        mapping = LineDict()
+        mapping.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise ConfigError(f"{shown}:{line}: keys must be names, got {key!r}")
+            mapping[key] = _build(loader, value_node, shown)
+            mapping.lines[key] = line
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        _plain(node, "tag:yaml.org,2002:seq", shown)
+        return [_build(loader, item, shown) for item in node.value]
+    return loader.construct_object(node, deep=True)
+
+
+def _plain(node: Any, tag: str, shown: str) -> None:
+    """Refuse tagged collections (``!!python/object...``, ``!!set``): plain YAML only."""
+    if node.tag != tag:
+        raise ConfigError(
+            f"{shown}:{node.start_mark.line + 1}: the tag {node.tag} is not allowed "
+            "(lrplot reads plain YAML only)"
+        )
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", LineDict: "a mapping", list: "a list", str: "text"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def from_data(
+    data: Any, shown: str, base_dir: Path, overrides: Mapping[str, Any]
+) -> Config:
+    """Validate parsed YAML: the top level, then each schedule through the engine."""
+    top = Naming("key", error=ConfigError, file=shown)
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{shown}: a config is a mapping with a 'schedules:' list, got {_type_name(data)}"
+        )
+    for key in data:
+        if key not in TOP_KEYS:
+            raise top.fail(
+                Invalid(f"unknown key {{}}{closest(key, TOP_KEYS)}; keys: {', '.join(TOP_KEYS)}", key),
+                data,
+            )
+    settings: dict[str, Any] = {}
+    for name, param in TOP_LEVEL.items():
+        if overrides.get(name) is not None:
+            settings[name] = overrides[name]  # already checked by the command line
+        elif data.get(name) is not None:
+            try:
+                settings[name] = param.parse(data[name])
+            except Invalid as invalid:
+                raise top.fail(invalid, data) from None
+    outputs = settings.pop("output", None) or []
+    if overrides.get("output") is None:
+        outputs = [str(base_dir / p) for p in outputs]
+    entries = data.get("schedules")
+    if not isinstance(entries, list) or not entries:
+        raise top.fail(Invalid("{} must be a non-empty list of schedules", "schedules"), data)
+    specs = [_spec(entry, index, settings, base_dir, shown) for index, entry in enumerate(entries)]
+    return Config(specs, settings, outputs)
+
+
+def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, shown: str) -> Spec:
+    where = Naming("key", f"schedules[{index}]: ", ConfigError, shown)
+    if not isinstance(entry, Mapping):
+        raise where.fail(Invalid(f"each schedule is a mapping with a type, got {_type_name(entry)}"))
+    kind = entry.get("type")
+    known = all_schedules()
+    if kind is None:
+        raise where.fail(Invalid(f"{{}} is missing; one of {', '.join(known)}", "type"), entry)
+    if not isinstance(kind, str) or kind not in known:
+        hint = closest(str(kind), known)
+        raise where.fail(
+            Invalid(f"{{}} {kind!r} is not a schedule{hint}; known: {', '.join(known)}", "type"),
+            entry,
+        )
+    name = entry.get("label") if isinstance(entry.get("label"), str) else kind
+    naming = Naming("key", f"schedules[{index}] ({name}): ", ConfigError, shown)
+    raw = _Raw(entry)
+    for key in ("steps", "steps_per_epoch"):
+        if raw.get(key) is None and settings.get(key) is not None:
+            raw[key] = settings[key]
+    return build_spec(kind, raw, naming, base_dir)
+
+
+class _Raw(LineDict):
+    """A schedule's parameters without its ``type``, keeping the lines for messages."""
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.line = getattr(entry, "line", None)
+        self.lines = dict(getattr(entry, "lines", {}))
+        self.update({k: v for k, v in entry.items() if k != "type"})
+
