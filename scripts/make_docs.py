@@ -23,6 +23,9 @@ PICTURES = {
     "plateau.png": "plateau --lr 0.001 --metrics sample_configs/val_acc.csv --column val_acc "
     "--mode max --patience 2 --factor 0.1",
     "onecycle.png": "onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
+    "compare.png": 'compare "cosine --lr 0.01 --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
+    '"exponential --lr 0.01 --gamma 0.97 --steps 100"',
+    "seed_examples.png": "run sample_configs/seed_examples.yaml",
 }
 
 TABLE = re.compile(r"(<!-- schedules:start -->\n)(.*?)(<!-- schedules:end -->)", re.S)

@@ -47,3 +47,13 @@ def test_readme_commands_run(command, tmp_path, monkeypatch):
 def test_readme_documents_the_test_command_ci_runs():
     assert "<!-- test-command -->\n```bash\npip install '.[test]' && python -m pytest -q\n```" in README
     assert "pip install . && lrplot cosine --t-max 20" in README
+
+
+@pytest.mark.parametrize("block", re.findall(r"```yaml\n(.*?)```", README, re.S))
+def test_readme_yaml_examples_run(block, tmp_path, monkeypatch):
+    folder = tmp_path / "sample_configs"
+    shutil.copytree(ROOT / "sample_configs", folder)
+    (folder / "readme.yaml").write_text(block)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["run", "sample_configs/readme.yaml"])
+    assert result.code == 0, result.stderr
