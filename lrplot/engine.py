@@ -13,6 +13,7 @@ import numpy as np
 from .errors import LrplotError, UsageError
 from .params import Integer, Invalid, Param, Text, show
 from .registry import Annotations, Context, Schedule, all_schedules, closest
+from .steps import step_range
 
 # Options every schedule takes besides its own parameters; validated by the same path.
 STEPS = Integer("steps", "Rows to compute (steps 0..N-1). Default: the schedule's natural length.", ge=1)
@@ -183,7 +184,7 @@ def available_memory() -> int:
 def compute(spec: Spec) -> Curve:
     """The curve of a validated spec."""
     schedule = all_schedules()[spec.schedule]
-    t = np.arange(spec.steps, dtype=np.float64)
+    t = step_range(0, spec.steps)
     lr = schedule.curve(t, spec.params)
     extras = schedule.extra_series(t, spec.params)
     del t

@@ -13,6 +13,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 class Invalid(ValueError):
     """A value or a combination of values is not allowed.
@@ -254,10 +256,11 @@ class TextList(Param):
 
 @dataclass(frozen=True)
 class Series(Param):
-    """Numbers from a file (a path) or, in YAML, an inline list of numbers.
+    """Numbers from a file (a path) or an inline list of numbers (YAML, or Python: any 1-D
+    sequence or array).
 
     The file itself is read when the schedule resolves its parameters (it may need another
-    parameter, such as the CSV column); here a path stays a path and a list becomes floats.
+    parameter, such as the CSV column); here a path stays a path and a list becomes a float64 array.
     """
 
     metavar = "FILE"
@@ -265,14 +268,16 @@ class Series(Param):
     def allowed(self) -> str:
         return "a file path or a list of numbers"
 
-    def parse(self, raw: Any) -> str | tuple[float, ...]:
+    def parse(self, raw: Any) -> str | np.ndarray:
         if isinstance(raw, str) and raw.strip():
             return raw
+        if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.size and raw.dtype.kind in "fiu":
+            return raw.astype(np.float64)
         if isinstance(raw, (list, tuple)) and raw:
             values = [_to_float(v) for v in raw]
             if any(v is None for v in values):
                 raise self._bad(raw)
-            return tuple(values)  # type: ignore[arg-type]
+            return np.array(values, dtype=np.float64)
         raise self._bad(raw)
 
 

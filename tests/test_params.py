@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,7 +85,8 @@ def test_text_and_series():
     assert "non-empty text" in message(Text("label", ""), "  ")
     s = Series("metrics", "")
     assert s.parse("val.csv") == "val.csv"
-    assert s.parse([1, "2", 3.5]) == (1.0, 2.0, 3.5)
+    assert s.parse([1, "2", 3.5]).tolist() == [1.0, 2.0, 3.5]
+    assert s.parse(np.arange(3)).dtype == np.float64
     for raw in ["", [], ["a"], 3]:
         assert "file path or a list of numbers" in message(s, raw)
 
