@@ -11,7 +11,9 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _signature(param: Param) -> str:
+def _signature(param: Param, yaml_only: bool = False) -> str:
+    if yaml_only:
+        return f"{param.name}: {param.metavar}"
     if isinstance(param, Switch):
         negated = "--no-" + param.name.replace("_", "-")
         return f"{flag(param.name)}/{negated}"
@@ -19,13 +21,20 @@ def _signature(param: Param) -> str:
 
 
 def _entry(schedule: Schedule) -> list[str]:
-    lines = [f"{schedule.name}  ({schedule.torch_path})", f"    {schedule.summary}"]
-    width = max(len(_signature(p)) for p in schedule.params)
+    only = schedule.yaml_only
+    title = f"{schedule.name}  ({schedule.torch_path})"
+    lines = [title + ("  YAML only: lrplot run CONFIG.yaml" if only else ""), f"    {schedule.summary}"]
+    width = max(len(_signature(p, only)) for p in schedule.params)
     for param in schedule.params:
-        lines.append(f"    {_signature(param):<{width}}  {param.help} [{param.default_text()}]")
+        lines.append(f"    {_signature(param, only):<{width}}  {param.help} [{param.default_text()}]")
     lines.append(f"    rows by default: {schedule.horizon_text}")
-    lines.append(f"    example: lrplot {schedule.example}")
+    lines.append(f"    example: {_example(schedule)}")
     return lines
+
+
+def _example(schedule: Schedule) -> str:
+    """A command line, or for a YAML-only schedule one entry of a config's ``schedules:`` list."""
+    return f"- {schedule.example}" if schedule.yaml_only else f"lrplot {schedule.example}"
 
 
 def text() -> str:
@@ -50,10 +59,13 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     for schedule in all_schedules().values():
-        params = ", ".join(f"`{flag(p.name)}` ({p.default_text()})" for p in schedule.params)
+        only = schedule.yaml_only
+        params = ", ".join(
+            f"`{p.name if only else flag(p.name)}` ({p.default_text()})" for p in schedule.params
+        )
+        name = f"`{schedule.name}` (YAML)" if only else f"`{schedule.name}`"
         rows.append(
-            f"| `{schedule.name}` | `{schedule.torch_class}` | {_cell(params)} | "
-            f"`lrplot {_cell(schedule.example)}` |"
+            f"| {name} | `{schedule.torch_class}` | {_cell(params)} | `{_cell(_example(schedule))}` |"
         )
     return "\n".join(rows) + "\n"
 

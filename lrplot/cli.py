@@ -281,6 +281,7 @@ def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
         log=bool(settings.get("log")),
         steps_per_epoch=per_epoch,
         layout=settings.get("layout") or LAYOUT.default,
+        chart=bool(settings.get("chart")),
     )
 
 
@@ -406,11 +407,22 @@ app.command(
 
 
 def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None:
-    """Warnings to stderr; then the table (no -o) or every -o target."""
+    """Warnings to stderr; then the chart (--chart), the table (no -o), and every -o target."""
+    if view.chart and any(target.path is None for target in targets):
+        raise UsageError("--chart and -o - both write to standard output; pick one")
     for curve in curves:
         for warning in curve.warnings:
             sys.stderr.write(f"Warning: {curve.label}: {warning}\n")
-    if not targets:
+    if view.chart:
+        from .render.chart import default_height, render_chart, terminal_size
+
+        columns, lines = terminal_size()
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        sys.stdout.write(
+            render_chart(curves, width=max(columns, 20), height=default_height(lines), log=view.log,
+                         steps_per_epoch=view.steps_per_epoch, color=colour, title=view.title)
+        )
+    elif not targets:
         from rich.console import Console
 
         from .render.table import render_table
@@ -419,6 +431,7 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
             render_table(curves, steps_per_epoch=view.steps_per_epoch, log=view.log, title=view.title),
             crop=False,
         )
+    if not targets:
         return
     from .render import write
 
@@ -448,7 +461,8 @@ def list_schedules(
 
 
 for _schedule in all_schedules().values():
-    _register_schedule(_schedule)
+    if not _schedule.yaml_only:  # e.g. composites: their schedules list is for YAML (lrplot run)
+        _register_schedule(_schedule)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .errors import LrplotError, UsageError
-from .params import Integer, Invalid, Param, Text, show
+from .params import Integer, Invalid, Param, Real, Schedules, Text, show
 from .registry import Annotations, Context, Schedule, all_schedules, closest
 from .steps import step_range
 
@@ -21,10 +21,30 @@ STEPS_PER_EPOCH = Integer(
     "steps_per_epoch", "Steps in one epoch: epoch axes and labels (and 1cycle's --epochs).", ge=1
 )
 LABEL = Text("label", "Name of the curve in legends, tables and CSV headers.")
-SPEC_PARAMS: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH, LABEL)
+# A warm-up is torch's SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], [N]).
+WARMUP_STEPS = Integer(
+    "warmup_steps",
+    "Put a linear warm-up of this many steps in front (torch: SequentialLR of LinearLR and the "
+    "schedule, which then starts from its own step 0).",
+    ge=1,
+)
+WARMUP_START_FACTOR = Real(
+    "warmup_start_factor",
+    "The warm-up starts at this fraction of the rate (LinearLR's start_factor).",
+    1.0 / 3,
+    gt=0,
+    le=1,
+)
+SPEC_PARAMS: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH, LABEL, WARMUP_STEPS, WARMUP_START_FACTOR)
+# A schedule inside a composite runs on the composite's rows and epochs, under its label.
+WHOLE_ONLY = (STEPS.name, STEPS_PER_EPOCH.name, LABEL.name)
+# Composites inside composites: a YAML document could nest without end.
+MAX_DEPTH = 32
 
 # Bytes per row while computing: the step array, the rate, and the temporaries of the formulas.
 BYTES_PER_ROW = 40
+# Composites (and warm-ups) solve a recurrence by a scan: its maps, their compositions and masks.
+BYTES_PER_COMPOSITE_ROW = 160
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,23 @@ class Spec:
     label: str | None = None
     steps_per_epoch: int | None = None
     given: frozenset[str] = frozenset()
+    warmup_steps: int | None = None
+    warmup_start_factor: float | None = None
+
+    def describe(self) -> str:
+        """The schedule with the parameters given that differ from their defaults, e.g.
+        ``linear(start_factor=0.1, total_iters=10)``: how a schedule inside a composite is shown."""
+        schedule = all_schedules()[self.schedule]
+        parts = [
+            f"{p.name}={_shown(self.params[p.name])}"
+            for p in schedule.params
+            if p.name in self.given and self.params.get(p.name) != p.default
+        ]
+        if self.warmup_steps is not None:
+            parts.append(f"{WARMUP_STEPS.name}={self.warmup_steps}")
+            if self.warmup_start_factor != WARMUP_START_FACTOR.default:
+                parts.append(f"{WARMUP_START_FACTOR.name}={_shown(self.warmup_start_factor)}")
+        return f"{self.schedule}({', '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -130,34 +167,114 @@ def build_spec(
 ) -> Spec:
     """Validate ``raw`` (parameter name -> raw value; None means not given) into a Spec.
 
-    Every source goes through here: flags, compare specs, YAML and the Python API.
+    Every source goes through here: flags, compare specs, YAML and the Python API; the schedules
+    inside a composite too, each named by where it is (``schedules[1] (cosine): ...``).
     """
+    return _build(schedule_name, raw, naming, base_dir, None)
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """What a schedule inside a composite takes from it."""
+
+    lr: float | None
+    steps_per_epoch: int | None
+    depth: int
+
+
+def _build(
+    schedule_name: str, raw: Mapping[str, Any], naming: Naming, base_dir: Path | None, parent: _Parent | None
+) -> Spec:
     schedule = lookup(schedule_name, naming)
     known = [p.name for p in schedule.params + SPEC_PARAMS]
     try:
         for key in raw:
             if key not in known:
                 raise Invalid(f"{{}} is not a parameter of {schedule.name}{closest(key, known)}", key)
+        if parent is not None:
+            for key in WHOLE_ONLY:
+                if raw.get(key) is not None:
+                    raise Invalid("{} applies to the whole composite, not to a schedule inside it", key)
         values = {p.name: _parse(p, raw) for p in schedule.params}
-        steps, per_epoch, label = (_parse(p, raw) for p in SPEC_PARAMS)
+        steps, per_epoch, label, warm_steps, warm_factor = (_parse(p, raw) for p in SPEC_PARAMS)
+        if parent is not None:
+            per_epoch = parent.steps_per_epoch
+            _inherit_lr(values, raw, parent)
+        if warm_steps is None:
+            if raw.get(WARMUP_START_FACTOR.name) is not None:
+                raise Invalid("{} needs {}", WARMUP_START_FACTOR.name, WARMUP_STEPS.name)
+            warm_factor = None
         context = Context(steps_per_epoch=per_epoch, base_dir=base_dir)
+        children = next((p for p in schedule.params if isinstance(p, Schedules)), None)
+        if children is not None:
+            depth = 0 if parent is None else parent.depth + 1
+            if depth >= MAX_DEPTH:
+                raise Invalid(f"{{}} nest more than {MAX_DEPTH} composites deep", children.name)
+            inner = _Parent(values.get("lr"), per_epoch, depth)
+            values[children.name] = tuple(
+                _build(kind, _ChildRaw(item), naming.child(index, kind), base_dir, inner)
+                for index, (kind, item) in enumerate(values[children.name])
+            )
         if schedule.resolve is not None:
             values = schedule.resolve(values, context)
-        natural = schedule.horizon(values)
-        if steps is not None and schedule.limit is not None:
-            rows, why = schedule.limit(values)
+        given = frozenset(k for k, v in raw.items() if v is not None)
+        spec = Spec(schedule.name, values, 0, label, per_epoch, given, warm_steps, warm_factor)
+        natural, bound = _horizon(schedule, spec, steps is not None)
+        if steps is not None and bound is not None:
+            rows, why = bound
             if steps > rows:
                 raise Invalid(f"{{}} {steps} is too many: {why.template}", "steps", *why.names)
         n = steps if steps is not None else natural
-        _check_memory(n)
+        composite = spec.warmup_steps is not None or children is not None
+        _check_memory(n, BYTES_PER_COMPOSITE_ROW if composite else BYTES_PER_ROW)
     except Invalid as invalid:
         raise naming.fail(invalid, raw) from None
-    given = frozenset(k for k, v in raw.items() if v is not None)
-    return Spec(schedule.name, values, n, label, per_epoch, given)
+    return replace(spec, steps=n)
 
 
-def _check_memory(n: int) -> None:
-    need = n * BYTES_PER_ROW
+class _ChildRaw(dict):
+    """A child's parameters without its ``type``, keeping the YAML lines for messages."""
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        super().__init__((k, v) for k, v in item.items() if k != "type")
+        self.line = getattr(item, "line", None)
+        self.lines = dict(getattr(item, "lines", {}))
+
+
+def _inherit_lr(values: dict[str, Any], raw: Mapping[str, Any], parent: _Parent) -> None:
+    """A schedule inside a composite runs on the composite's optimizer, so on its lr."""
+    if "lr" not in values or parent.lr is None:
+        return
+    if raw.get("lr") is not None and values["lr"] != parent.lr:
+        raise Invalid(
+            f"{{}} {values['lr']:g} differs from the composite's lr {parent.lr:g}: the schedules "
+            "inside share its optimizer, so set lr on the composite only",
+            "lr",
+        )
+    values["lr"] = parent.lr
+
+
+def _horizon(schedule: Schedule, spec: Spec, limited: bool) -> tuple[int, tuple[int, Invalid] | None]:
+    """(natural rows, (row limit, why) or None); a warm-up is a sequence of LinearLR and the
+    schedule, so it goes through the composites' mechanism."""
+    if spec.warmup_steps is None:
+        bound = schedule.limit(spec.params) if limited and schedule.limit is not None else None
+        return schedule.horizon(spec.params), bound
+    from .schedules import compose
+
+    stepping = schedule.stepping
+    if stepping is not None and stepping.refused:
+        raise Invalid(
+            f"{{}} cannot be used with {schedule.name}: a warm-up is a SequentialLR, and {stepping.refused}",
+            WARMUP_STEPS.name,
+        )
+    node = compose.node_of(spec)
+    compose.check(node)
+    return compose.horizon(node), compose.limit(node)
+
+
+def _check_memory(n: int, per_row: int = BYTES_PER_ROW) -> None:
+    need = n * per_row
     have = available_memory()
     if need > have:
         raise Invalid(
@@ -184,17 +301,29 @@ def available_memory() -> int:
 def compute(spec: Spec) -> Curve:
     """The curve of a validated spec."""
     schedule = all_schedules()[spec.schedule]
-    t = step_range(0, spec.steps)
-    lr = schedule.curve(t, spec.params)
-    extras = schedule.extra_series(t, spec.params)
-    del t
     n = spec.steps
-    annotations = schedule.annotate(spec.params, n) if schedule.annotate else Annotations()
-    warnings = tuple(schedule.warn(spec.params, n)) if schedule.warn else ()
+    t = step_range(0, n)
+    params = spec.params
+    if spec.warmup_steps is None:
+        lr = schedule.curve(t, params)
+        extras = schedule.extra_series(t, params)
+        annotations = schedule.annotate(params, n) if schedule.annotate else Annotations()
+        warnings = tuple(schedule.warn(params, n)) if schedule.warn else ()
+    else:
+        from .schedules import compose
+
+        node, rate = compose.node_of(spec), compose.optimizer_lr(params)
+        lr, momentum = compose.rates(node, rate, t)
+        extras = {} if momentum is None else {"momentum": momentum}
+        annotations = compose.annotations(node, n)
+        warnings = compose.warnings(node, rate, n)
+        params = {**params, WARMUP_STEPS.name: spec.warmup_steps,
+                  WARMUP_START_FACTOR.name: spec.warmup_start_factor}
+    del t
     return Curve(
         label=spec.label or spec.schedule,
         schedule=spec.schedule,
-        params=spec.params,
+        params=params,
         lr=lr,
         series=extras,
         annotations=annotations,
@@ -222,6 +351,10 @@ def default_label(spec: Spec) -> str:
         value = spec.params.get(param.name)
         if param.name in spec.given and value != param.default:
             parts.append(f"{param.name}={_shown(value)}")
+    if spec.warmup_steps is not None:
+        parts.append(f"{WARMUP_STEPS.name}={spec.warmup_steps}")
+        if spec.warmup_start_factor != WARMUP_START_FACTOR.default:
+            parts.append(f"{WARMUP_START_FACTOR.name}={_shown(spec.warmup_start_factor)}")
     return " ".join(parts)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -314,3 +315,32 @@ def _to_int(raw: Any) -> int | None:
     if value is None or not math.isfinite(value) or not value.is_integer():
         return None
     return int(value)
+
+
+@dataclass(frozen=True)
+class Schedules(Param):
+    """A list of schedules inside a composite (YAML or Python only): each a mapping with a
+    ``type`` and that schedule's parameters. Here only the shape is checked; the engine validates
+    each child as a spec of its own, so a child's message says where it is."""
+
+    metavar = "LIST"
+
+    def allowed(self) -> str:
+        return "a non-empty list of schedules, each a mapping with a type"
+
+    def parse(self, raw: Any) -> tuple[tuple[str, Any], ...]:
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise self._bad(raw)
+        children = []
+        for index, item in enumerate(raw):
+            if not isinstance(item, Mapping):
+                raise Invalid(
+                    f"{{}}[{index}] must be a mapping with a type and its parameters, got {show(item)}",
+                    self.name,
+                )
+            kind = item.get("type")
+            if not isinstance(kind, str) or not kind.strip():
+                shown = "none" if kind is None else show(kind)
+                raise Invalid(f"{{}}[{index}] needs a type (a schedule name), got {shown}", self.name)
+            children.append((kind, item))
+        return tuple(children)

@@ -57,6 +57,36 @@ ScheduleFn = Callable[..., np.ndarray]
 
 
 @dataclass(frozen=True)
+class Stepping:
+    """How torch's scheduler class moves the rate of an optimizer it may share with other
+    schedulers: what composing schedules (sequential, chained, warm-up) needs beyond the curve.
+
+    Every torch scheduler reads and writes one optimizer ``lr``; a step either rescales the rate
+    it finds there (a recursive ``get_lr``) or overwrites it (a closed form).
+
+    - ``rule(k, *, base, first, **params) -> (a, p, q)``: torch's recursive ``get_lr`` as an
+      affine map: the step that makes ``last_epoch`` k turns the current rate x into
+      ``a*(x - p) + q`` (p and q may be scalars). Written around the point torch scales about
+      (η_min for a cosine, 0 for a factor), so that composing steps keeps it exact.
+      ``first`` marks the initial step a constructor (or SequentialLR) takes in ``_is_initial``
+      mode; ``base`` is the scheduler's ``base_lrs[0]``. None: ``get_lr`` ignores the current
+      rate, and the rate after step k is the curve at k.
+    - ``base_param``: the parameter that torch's ``base_lrs[0]`` stands for in the curve ("lr";
+      None when the curve does not depend on it, e.g. OneCycleLR).
+    - ``sets_lr``: the parameter the constructor writes into the optimizer's lr before
+      ``LRScheduler.__init__`` and adopts as its base after its first step (CyclicLR: base_lr).
+    - ``sets_initial_lr(params)``: the ``initial_lr`` the constructor overwrites (OneCycleLR).
+    - ``refused``: why the schedule cannot be composed at all (ReduceLROnPlateau), or "".
+    """
+
+    rule: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
+    base_param: str | None = "lr"
+    sets_lr: str | None = None
+    sets_initial_lr: Callable[[Mapping[str, Any]], float] | None = None
+    refused: str = ""
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A registered schedule.
 
@@ -67,6 +97,9 @@ class Schedule:
     - ``extras(t, **params)``: further series aligned with ``lr`` (momentum, metric).
     - ``annotate(params, n)``: phases, events and guide lines for renderers.
     - ``warn(params, n)``: traps worth a warning for this curve of ``n`` rows.
+    - ``stepping``: how torch's class acts on a shared optimizer, for composition (see Stepping).
+    - ``yaml_only``: no command of its own (its parameters do not fit on a command line, e.g. a
+      list of schedules); ``example`` is then a YAML mapping.
     """
 
     name: str
@@ -82,6 +115,8 @@ class Schedule:
     extras: Callable[..., dict[str, np.ndarray]] | None = None
     annotate: Callable[[Mapping[str, Any], int], Annotations] | None = None
     warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None = None
+    stepping: Stepping | None = None
+    yaml_only: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -26,6 +26,17 @@ PICTURES = {
     "compare.png": 'compare "cosine --lr 0.01 --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
     '"exponential --lr 0.01 --gamma 0.97 --steps 100"',
     "seed_examples.png": "run sample_configs/seed_examples.yaml",
+    "family.png": " ".join([
+        "compare",
+        '"step --lr 0.1 --step-size 30 --label step"',
+        '"multistep --lr 0.1 --milestones 30,80 --label multistep"',
+        '"linear --lr 0.1 --start-factor 0.1 --total-iters 20 --label linear"',
+        '"polynomial --lr 0.1 --total-iters 100 --power 2 --label polynomial"',
+        '"cosine-restarts --lr 0.1 --t-0 10 --t-mult 2 --label cosine-restarts"',
+        '"cyclic --base-lr 0.01 --max-lr 0.1 --step-size-up 10 --label cyclic"',
+        "--steps 100 --layout grid",
+    ]),
+    "nested.png": "run sample_configs/nested.yaml",
 }
 
 TABLE = re.compile(r"(<!-- schedules:start -->\n)(.*?)(<!-- schedules:end -->)", re.S)

@@ -1,7 +1,12 @@
-"""Writes tests/golden/core.json: torch's curves over a grid of parameters of the four core schedules.
+"""Writes tests/golden/*.json: torch's curves over grids of parameters of every schedule.
 
-    python tests/make_golden.py            regenerate the file (needs torch)
-    python tests/make_golden.py --measure  print how far lrplot is from each case (no torch needed)
+    python tests/make_golden.py                 regenerate the files (needs torch)
+    python tests/make_golden.py --only family   regenerate one of them
+    python tests/make_golden.py --measure       print how far lrplot is from each case (no torch)
+
+core.json holds the four core schedules; family.json the rest of torch's family, the warm-up
+and the compositions (SequentialLR, ChainedScheduler, nested), whose children are nested mappings
+with a ``type`` as lrplot takes them.
 
 Each case holds the schedule, its parameters under lrplot's names, the number of rows and torch's
 arrays (``lr``, and ``momentum`` when OneCycleLR cycles it), stepped by tests/reference.py. Floats
@@ -22,6 +27,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden" / "core.json"
+FAMILY = HERE / "golden" / "family.json"
 sys.path.insert(0, str(HERE.parent))  # run as a script: the repository root, for tests.reference
 
 from tests.reference import kind_of, torch_rows, used, worst_error  # noqa: E402
@@ -178,6 +184,201 @@ def all_cases() -> Iterator[Case]:
     yield from plateau_cases()
 
 
+# --- the rest of the family -----------------------------------------------------------------------
+
+
+def step_cases() -> Iterator[Case]:
+    for step_size in (1, 3, 30):
+        for gamma in (0.1, 0.5, 0.9, 1.05):
+            yield (f"step/step_size={step_size},gamma={gamma}", "step",
+                   {"lr": 0.1, "step_size": step_size, "gamma": gamma}, 12 * step_size + 1)
+    # Thousands of decays: torch's product of gammas drifts.
+    yield "step/long", "step", {"lr": 0.5, "step_size": 2, "gamma": 0.997}, 5000
+    yield "step/defaults", "step", {"step_size": 4}, 20
+
+
+def multistep_cases() -> Iterator[Case]:
+    for milestones in [(30, 80), (5, 5, 10), (1,), (2, 3, 4, 5, 6), (10, 10, 10, 40)]:
+        for gamma in (0.1, 0.5, 2.0):
+            name = ",".join(map(str, milestones))
+            yield (f"multistep/milestones={name},gamma={gamma}", "multistep",
+                   {"lr": 0.1, "milestones": list(milestones), "gamma": gamma}, 100)
+    yield "multistep/defaults", "multistep", {"milestones": [3, 6]}, 10
+
+
+def constant_cases() -> Iterator[Case]:
+    for factor in (1 / 3, 0.5, 1.0, 1e-4, 0.123456789):
+        for total in (1, 5, 40):
+            yield (f"constant/factor={factor:.6g},total_iters={total}", "constant",
+                   {"lr": 0.1, "factor": factor, "total_iters": total}, 2 * total + 10)
+    yield "constant/defaults", "constant", {}, 11
+
+
+def linear_cases() -> Iterator[Case]:
+    for start, end in [(1 / 3, 1.0), (0.1, 1.0), (1.0, 0.1), (0.5, 0.0), (1e-6, 1.0), (0.7, 0.7)]:
+        for total in (1, 5, 100):
+            yield (f"linear/start={start:.6g},end={end},total_iters={total}", "linear",
+                   {"lr": 0.1, "start_factor": start, "end_factor": end, "total_iters": total},
+                   total + 20)
+    # A long ramp: each step multiplies by a rounded ratio.
+    yield ("linear/long", "linear",
+           {"lr": 3e-4, "start_factor": 0.001, "end_factor": 1.0, "total_iters": 4000}, 4010)
+    yield "linear/defaults", "linear", {}, 8
+
+
+def polynomial_cases() -> Iterator[Case]:
+    for total in (1, 5, 100):
+        for power in (0.5, 1.0, 2.0, 7.5):
+            yield (f"polynomial/total_iters={total},power={power}", "polynomial",
+                   {"lr": 0.1, "total_iters": total, "power": power}, total + 10)
+    yield ("polynomial/long", "polynomial", {"lr": 1.0, "total_iters": 3000, "power": 9.0}, 3005)
+    yield "polynomial/defaults", "polynomial", {}, 8
+
+
+def restarts_cases() -> Iterator[Case]:
+    for t_0 in (1, 3, 10):
+        for t_mult in (1, 2, 3):
+            for eta_min in (0.0, 1e-3, 0.2):  # 0.2 > lr: each cycle rises
+                params = {"lr": 0.1, "t_0": t_0, "t_mult": t_mult, "eta_min": eta_min}
+                rows = t_0 * (1 + t_mult + t_mult**2) + 2
+                yield (f"cosine-restarts/t_0={t_0},t_mult={t_mult},eta_min={eta_min}",
+                       "cosine-restarts", params, rows)
+    yield ("cosine-restarts/long", "cosine-restarts",
+           {"lr": 0.1, "t_0": 997, "t_mult": 1, "eta_min": 1e-4}, 5000)
+    yield "cosine-restarts/defaults", "cosine-restarts", {"t_0": 5}, 16
+
+
+def cyclic_cases() -> Iterator[Case]:
+    for mode in ("triangular", "triangular2", "exp_range"):
+        for up, down in [(5, None), (3, 7), (10, 1), (1, 1)]:
+            for momentum in (True, False):
+                params = {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": up, "step_size_down": down,
+                          "mode": mode, "cycle_momentum": momentum}
+                if mode == "exp_range":
+                    params["gamma"] = 0.99
+                rows = 4 * (up + (down or up)) + 1
+                yield (f"cyclic/{mode},up={up},down={down},momentum={momentum}", "cyclic", params, rows)
+    yield ("cyclic/exp_range,long", "cyclic",
+           {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 50, "mode": "exp_range", "gamma": 0.9995}, 3000)
+    yield ("cyclic/max_lr<base_lr", "cyclic",
+           {"base_lr": 0.01, "max_lr": 0.001, "step_size_up": 4, "base_momentum": 0.95,
+            "max_momentum": 0.8}, 30)
+    yield "cyclic/defaults", "cyclic", {"base_lr": 0.001, "max_lr": 0.006}, 200
+
+
+# Warm-ups in front of each schedule; onecycle and cyclic show torch's quirks (the warm-up ramps to
+# OneCycleLR's max_lr / div_factor, and to the optimizer's lr in front of CyclicLR's base_lr).
+WARMED: list[tuple[str, dict[str, Any], int]] = [
+    ("cosine", {"lr": 0.1, "t_max": 40, "eta_min": 0.001}, 60),
+    ("exponential", {"lr": 0.1, "gamma": 0.9}, 40),
+    ("step", {"lr": 0.1, "step_size": 5, "gamma": 0.5}, 40),
+    ("multistep", {"lr": 0.1, "milestones": [5, 10, 10]}, 30),
+    ("constant", {"lr": 0.1, "factor": 0.5, "total_iters": 4}, 20),
+    ("linear", {"lr": 0.1, "start_factor": 0.5, "end_factor": 0.1, "total_iters": 10}, 25),
+    ("polynomial", {"lr": 0.1, "total_iters": 20, "power": 2.0}, 30),
+    ("cosine-restarts", {"lr": 0.1, "t_0": 4, "t_mult": 2, "eta_min": 0.01}, 40),
+    ("cyclic", {"lr": 0.01, "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}, 40),
+    ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}, 40),
+    ("onecycle", {"max_lr": 0.1, "total_steps": 30}, 30),
+    ("onecycle", {"max_lr": 0.1, "total_steps": 30, "three_phase": True, "anneal_strategy": "linear"}, 30),
+]
+
+
+def warm_up_cases() -> Iterator[Case]:
+    for index, (schedule, params, rows) in enumerate(WARMED):
+        for steps, factor in [(1, None), (5, None), (5, 0.01)]:
+            warm = {"warmup_steps": steps, **({} if factor is None else {"warmup_start_factor": factor})}
+            yield (f"warm-up/{schedule}#{index},steps={steps},factor={factor}", schedule,
+                   {**params, **warm}, rows + steps)
+    yield ("warm-up/cosine,long", "cosine",
+           {"lr": 0.1, "t_max": 1000, "eta_min": 0.2, "warmup_steps": 100, "warmup_start_factor": 0.1},
+           2200)
+
+
+def _linear(**params: Any) -> dict[str, Any]:
+    return {"type": "linear", **params}
+
+
+def _exponential(gamma: float) -> dict[str, Any]:
+    return {"type": "exponential", "gamma": gamma}
+
+
+COSINE = {"type": "cosine", "t_max": 20, "eta_min": 0.01}
+CYCLIC = {"type": "cyclic", "base_lr": 0.02, "max_lr": 0.2, "step_size_up": 3}
+ONECYCLE = {"type": "onecycle", "max_lr": 0.5, "total_steps": 40}
+
+
+def sequential_cases() -> Iterator[Case]:
+    def case(name: str, schedules: list[dict[str, Any]], milestones: list[int], rows: int, lr=0.1):
+        params = {"lr": lr, "milestones": milestones, "schedules": schedules}
+        return f"sequential/{name}", "sequential", params, rows
+
+    yield case("issue", [_linear(start_factor=0.1, total_iters=5),
+                         {"type": "cosine", "t_max": 95, "eta_min": 0.001}], [5], 100)
+    yield case("torch-doc", [{"type": "constant", "factor": 0.1, "total_iters": 2},
+                             _exponential(0.9)], [2], 20)
+    yield case("three", [_linear(total_iters=4), {"type": "step", "step_size": 3, "gamma": 0.5},
+                         COSINE], [4, 13], 60)
+    yield case("milestone-before-end", [COSINE, _exponential(0.8)], [7], 30)
+    yield case("cosine-past-trough", [COSINE, {"type": "polynomial", "total_iters": 5}], [30], 45)
+    yield case("onecycle-later", [_exponential(0.9), ONECYCLE], [5], 45)
+    yield case("onecycle-first", [ONECYCLE, {"type": "cosine", "t_max": 10}], [40], 60)
+    yield case("cyclic-first", [CYCLIC, _exponential(0.5)], [6], 15)
+    yield case("cyclic-later", [_exponential(0.9), CYCLIC], [6], 30)
+    yield case("restarts", [{"type": "cosine-restarts", "t_0": 3},
+                            {"type": "cosine-restarts", "t_0": 2, "t_mult": 2}], [5], 30)
+    yield case("single", [{"type": "multistep", "milestones": [2, 4]}], [], 8)
+    # Composites first: torch steps their children once more while constructing (see compose.py).
+    yield case("chained-first", [{"type": "chained", "schedules": [_exponential(0.5), COSINE]},
+                                 _exponential(0.9)], [4], 15)
+    yield case("sequential-first", [{"type": "sequential", "milestones": [3],
+                                     "schedules": [_exponential(0.5), _exponential(0.9)]},
+                                    {"type": "constant", "factor": 0.5, "total_iters": 2}], [6], 12)
+    yield case("warm-up-first", [{**COSINE, "warmup_steps": 3}, _exponential(0.9)], [10], 20)
+    yield case("long", [_linear(start_factor=0.01, total_iters=5),
+                        {"type": "cosine", "t_max": 1000, "eta_min": 0.2}], [5], 2100)
+
+
+def chained_cases() -> Iterator[Case]:
+    def case(name: str, schedules: list[dict[str, Any]], rows: int, lr=0.1):
+        return f"chained/{name}", "chained", {"lr": lr, "schedules": schedules}, rows
+
+    yield case("issue", [_linear(start_factor=0.1, total_iters=5), _exponential(0.95)], 60)
+    yield case("torch-doc", [{"type": "constant", "factor": 0.1, "total_iters": 20},
+                             _exponential(0.9)], 30)
+    yield case("cosine-eta-times-gamma", [COSINE, _exponential(0.97)], 70)
+    yield case("cosine-t_max=1", [{"type": "cosine", "t_max": 1, "eta_min": 0.05},
+                                  _exponential(0.97)], 20)
+    yield case("onecycle-then-linear", [ONECYCLE, _linear(start_factor=0.5, total_iters=3)], 40)
+    yield case("linear-then-onecycle", [_linear(start_factor=0.5, total_iters=3), ONECYCLE], 40)
+    yield case("cyclic-polynomial", [CYCLIC, {"type": "polynomial", "total_iters": 30, "power": 1.5}],
+               40)
+    yield case("restarts-step", [{"type": "cosine-restarts", "t_0": 4, "eta_min": 0.001},
+                                 {"type": "step", "step_size": 6, "gamma": 0.5}], 40)
+    yield case("cyclic-before-onecycle", [{**CYCLIC, "base_momentum": 0.7}, ONECYCLE], 40)
+    yield case("nested", [{"type": "chained", "schedules": [_exponential(0.99),
+                                                           {"type": "multistep", "milestones": [5]}]},
+                          {"type": "sequential", "milestones": [8],
+                           "schedules": [_linear(total_iters=8), COSINE]}], 40)
+    yield case("warm-up-inside", [{**COSINE, "warmup_steps": 4}, _exponential(0.98)], 40)
+
+
+def family_cases() -> Iterator[Case]:
+    yield from step_cases()
+    yield from multistep_cases()
+    yield from constant_cases()
+    yield from linear_cases()
+    yield from polynomial_cases()
+    yield from restarts_cases()
+    yield from cyclic_cases()
+    yield from warm_up_cases()
+    yield from sequential_cases()
+    yield from chained_cases()
+
+
+FILES = {"core": (GOLDEN, all_cases), "family": (FAMILY, family_cases)}
+
+
 def encode(value: Any) -> Any:
     """JSON-safe: non-finite floats become 'nan', 'inf', '-inf' (float() reads them back)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -189,12 +390,12 @@ def encode(value: Any) -> Any:
     return value
 
 
-def generate() -> dict[str, Any]:
+def generate(cases_of=all_cases) -> dict[str, Any]:
     import torch
 
     cases = []
     seen = set()
-    for case_id, schedule, params, rows in all_cases():
+    for case_id, schedule, params, rows in cases_of():
         if case_id in seen:
             raise ValueError(f"duplicate case id {case_id}")
         seen.add(case_id)
@@ -255,31 +456,36 @@ def measure(path: Path = GOLDEN) -> None:
             ref = np.array([float(v) for v in values])
             ours = curve.lr if name == "lr" else curve.series[name]
             rel, scaled = worst_error(ours, ref)
-            share = used(ours, ref, kind_of(schedule))
-            row = table.setdefault((schedule, name), [0.0, 0.0, 0.0, 0])
+            share = used(ours, ref, kind_of(schedule, case["params"]))
+            group = case["id"].split("/")[0]
+            row = table.setdefault((group, name, kind_of(schedule, case["params"])), [0.0, 0.0, 0.0, 0])
             row[0], row[1], row[2] = max(row[0], rel), max(row[1], scaled), max(row[2], share)
             row[3] += 1
-    print(f"{'schedule':<12} {'series':<9} {'kind':<11} {'cases':>5} {'worst rel':>10} "
+    print(f"{'cases of':<16} {'series':<9} {'kind':<11} {'cases':>5} {'worst rel':>10} "
           f"{'worst/scale':>12} {'used of allowed':>16}")
-    for (schedule, name), (rel, scaled, share, count) in table.items():
-        print(f"{schedule:<12} {name:<9} {kind_of(schedule):<11} {count:>5} {rel:>10.2e} "
+    for (group, name, kind), (rel, scaled, share, count) in table.items():
+        print(f"{group:<16} {name:<9} {kind:<11} {count:>5} {rel:>10.2e} "
               f"{scaled:>12.2e} {share:>16.2e}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--measure", action="store_true",
-                        help="compare lrplot with the golden file instead of regenerating it")
-    parser.add_argument("--output", type=Path, default=GOLDEN, help="golden file (default: %(default)s)")
+                        help="compare lrplot with the golden files instead of regenerating them")
+    parser.add_argument("--only", choices=sorted(FILES), help="one golden file (default: all)")
     args = parser.parse_args(argv)
-    if args.measure:
-        measure(args.output)
-        return 0
-    document = generate()
-    write(document, args.output)
-    size = args.output.stat().st_size
-    print(f"wrote {len(document['cases'])} cases ({size / 1e6:.2f} MB) from torch "
-          f"{document['torch']} to {args.output}")
+    chosen = [args.only] if args.only else list(FILES)
+    for name in chosen:
+        path, cases_of = FILES[name]
+        if args.measure:
+            print(f"{path.name}:")
+            measure(path)
+            continue
+        document = generate(cases_of)
+        write(document, path)
+        size = path.stat().st_size
+        print(f"wrote {len(document['cases'])} cases ({size / 1e6:.2f} MB) from torch "
+              f"{document['torch']} to {path}")
     return 0
 
 

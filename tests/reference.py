@@ -21,8 +21,12 @@ SGD_MOMENTUM = 0.9
 # torch.optim.SGD's own default lr, which is also lrplot's default --lr.
 DEFAULT_LR = 1e-3
 # lrplot options that are not scheduler arguments (steps_per_epoch is passed on only to torch
-# classes that take it, i.e. OneCycleLR).
-SPEC_OPTIONS = frozenset({"lr", "steps", "steps_per_epoch", "label"})
+# classes that take it, i.e. OneCycleLR; lr is the optimizer's, except where a class takes one).
+SPEC_OPTIONS = frozenset({"lr", "steps", "steps_per_epoch", "label", "warmup_steps",
+                          "warmup_start_factor"})
+# torch warns when a scheduler steps before the optimizer did; a composite first in a SequentialLR
+# does exactly that while it is constructed (torch's own protocol, see lrplot/schedules/compose.py).
+STEP_ORDER_WARNING = r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -62,18 +66,99 @@ class Reference:
     metric: str | None = None
 
 
+def children_of(params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A composite's children as (schedule, params), from the nested mappings lrplot takes."""
+    return [(child["type"], {k: v for k, v in child.items() if k != "type"})
+            for child in params["schedules"]]
+
+
+def composite(class_name: str) -> Build:
+    """torch's SequentialLR or ChainedScheduler over children built (and so constructed) in order,
+    as ``SequentialLR(opt, [A(opt, ...), B(opt, ...)], milestones=[...])`` builds them."""
+
+    def build(torch: Any, optimizer: Any, params: Mapping[str, Any]) -> Any:
+        children = [build_scheduler(torch, optimizer, name, child) for name, child in children_of(params)]
+        cls = getattr(torch.optim.lr_scheduler, class_name)
+        if class_name == "SequentialLR":
+            return cls(optimizer, children, milestones=list(params.get("milestones") or []))
+        return cls(children, optimizer=optimizer)
+
+    return build
+
+
+def warm_up(torch: Any, optimizer: Any, schedule: str, params: Mapping[str, Any]) -> Any:
+    """``SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], milestones=[N])``: what
+    lrplot's warmup_steps N (and warmup_start_factor F, else LinearLR's default) stand for."""
+    steps = params["warmup_steps"]
+    factor = params.get("warmup_start_factor")
+    linear = torch.optim.lr_scheduler.LinearLR(
+        optimizer, total_iters=steps, **({} if factor is None else {"start_factor": factor})
+    )
+    inner = {k: v for k, v in params.items() if k not in ("warmup_steps", "warmup_start_factor")}
+    scheduler = build_scheduler(torch, optimizer, schedule, inner)
+    return torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, scheduler], milestones=[steps])
+
+
+def build_scheduler(torch: Any, optimizer: Any, schedule: str, params: Mapping[str, Any]) -> Any:
+    """The torch scheduler for lrplot's schedule and parameters, warm-up included."""
+    if params.get("warmup_steps") is not None:
+        return warm_up(torch, optimizer, schedule, params)
+    return REFERENCES[schedule].build(torch, optimizer, params)
+
+
 REFERENCES: dict[str, Reference] = {
+    "step": Reference(torch_class("StepLR"), "product"),
+    "multistep": Reference(torch_class("MultiStepLR"), "product"),
     "exponential": Reference(torch_class("ExponentialLR"), "product"),
+    "constant": Reference(torch_class("ConstantLR"), "product"),
+    "linear": Reference(torch_class("LinearLR"), "product"),
+    "polynomial": Reference(torch_class("PolynomialLR"), "product"),
     "cosine": Reference(torch_class("CosineAnnealingLR", t_max="T_max"), "recurrence"),
+    "cosine-restarts": Reference(
+        torch_class("CosineAnnealingWarmRestarts", t_0="T_0", t_mult="T_mult"), "closed"
+    ),
+    "cyclic": Reference(torch_class("CyclicLR"), "closed"),
     "onecycle": Reference(torch_class("OneCycleLR"), "closed"),
     "plateau": Reference(
         torch_class("ReduceLROnPlateau", skip=("metrics", "column")), "exact", metric="metrics"
     ),
+    # Composites and the warm-up: their arithmetic is their schedules' (see kind_of).
+    "sequential": Reference(composite("SequentialLR"), "composite"),
+    "chained": Reference(composite("ChainedScheduler"), "composite"),
 }
+# The warm-up: LinearLR's arithmetic, then the schedule's.
+WARM_UP = Reference(lambda torch, optimizer, params: None, "product")
+
+# Tolerance kinds from tight to loose: each allows at least what the one before it does.
+LOOSENESS = ("exact", "closed", "product", "recurrence", "cancelling")
 
 
-def kind_of(schedule: str) -> str:
-    return REFERENCES[schedule].kind
+def kind_of(schedule: str, params: Mapping[str, Any] | None = None) -> str:
+    """The tolerance kind of a schedule; a composite (or a warm-up) takes the loosest of its
+    schedules', and a chain in which a cosine with eta_min > 0 shares the rate with another
+    schedule is "cancelling" (see TOLERANCES)."""
+    params = params or {}
+    kinds = []
+    if params.get("warmup_steps") is not None:
+        kinds.append(WARM_UP.kind)
+    reference = REFERENCES[schedule]
+    if reference.kind != "composite":
+        kinds.append(reference.kind)
+    else:
+        kinds += [kind_of(name, child) for name, child in children_of(params)]
+        if schedule == "chained" and len(params["schedules"]) > 1 and _scales_about_eta(params):
+            kinds.append("cancelling")
+    return max(kinds, key=LOOSENESS.index)
+
+
+def _scales_about_eta(params: Mapping[str, Any]) -> bool:
+    """Whether a cosine with eta_min > 0 is anywhere among a composite's schedules."""
+    for name, child in children_of(params):
+        if name == "cosine" and child.get("eta_min", 0.0) > 0:
+            return True
+        if REFERENCES[name].kind == "composite" and _scales_about_eta(child):
+            return True
+    return False
 
 
 def torch_rows(schedule: str, params: Mapping[str, Any], rows: int) -> dict[str, np.ndarray]:
@@ -99,8 +184,10 @@ def torch_rows(schedule: str, params: Mapping[str, Any], rows: int) -> dict[str,
     with warnings.catch_warnings():
         # Any UserWarning here (e.g. torch's step-order warning) means the protocol is wrong.
         warnings.simplefilter("error", UserWarning)
-        scheduler = reference.build(torch, optimizer, params)
-        cycles_momentum = bool(getattr(scheduler, "cycle_momentum", False))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", STEP_ORDER_WARNING, UserWarning)
+            scheduler = build_scheduler(torch, optimizer, schedule, params)
+        cycles_momentum = any(bool(getattr(s, "cycle_momentum", False)) for s in all_of(scheduler))
         group = optimizer.param_groups[0]
         lr = np.empty(rows, dtype=np.float64)
         momentum = np.empty(rows if cycles_momentum else 0, dtype=np.float64)
@@ -116,6 +203,11 @@ def torch_rows(schedule: str, params: Mapping[str, Any], rows: int) -> dict[str,
             else:
                 scheduler.step()
     return {"lr": lr, "momentum": momentum} if cycles_momentum else {"lr": lr}
+
+
+def all_of(scheduler: Any) -> list[Any]:
+    """A scheduler and every scheduler inside it."""
+    return [scheduler, *(s for child in getattr(scheduler, "_schedulers", ()) for s in all_of(child))]
 
 
 # --- the tolerance rule -------------------------------------------------------------------------
@@ -181,20 +273,26 @@ def conditioning(ref: np.ndarray) -> tuple[float, int]:
 #             (rate * factor, the max with min_lr, the eps test) in the same order, so the rates
 #             are identical; any difference is a logic error (a cut missed or added).
 #             Measured: bit-identical, always.
-# closed      OneCycleLR (later: CyclicLR, CosineAnnealingWarmRestarts). torch evaluates a closed
+# closed      OneCycleLR, CyclicLR, CosineAnnealingWarmRestarts. torch evaluates a closed
 #             form at every step with the operations lrplot uses; only the cosine may differ
-#             (libm's math.cos vs numpy's, within an ulp, a few for SIMD builds), which moves a
-#             rate by a few ulps of the scale. Allowed: 1e-14 relative + 1e-14 of the scale
-#             (~45 ulps; the scale term covers the final rates, 1e-5 of the scale and less).
-#             Measured: bit-identical (lr and momentum) on this machine.
-# product     ExponentialLR (later likely StepLR, MultiStepLR, ConstantLR; LinearLR and PolynomialLR
-#             round a computed factor each step: measure before reusing this kind).
-#             torch multiplies the previous rate by a factor, rounding once per step, so after t
-#             steps its relative error is at most t * EPS/2 (the classical bound for a product of
-#             t factors); lr * gamma**t is within an ulp or two. Allowed: 1e-14 + t * EPS
-#             relative, twice that worst case; the scale term (1e-14) only matters where tiny
-#             gammas underflow to subnormals. Measured: at most 0.32 * t * EPS (3e-14 relative
-#             after 2e5 steps; the errors mostly cancel, growing like sqrt(t)).
+#             (libm's math.cos vs numpy's, within an ulp, a few for SIMD builds), and CyclicLR's
+#             exp_range gamma**t (libm's pow vs numpy's), which moves a rate by a few ulps of the
+#             scale. Allowed: 1e-14 relative + 1e-14 of the scale (~45 ulps; the scale term
+#             covers the final rates, 1e-5 of the scale and less). Measured: bit-identical (lr
+#             and momentum) on this machine, except exp_range: at most 0.015 of the allowed.
+# product     ExponentialLR, StepLR, MultiStepLR, ConstantLR, LinearLR, PolynomialLR, and the
+#             warm-up (a LinearLR). torch multiplies the previous rate by a factor, rounding once
+#             per step, so after t steps its relative error is at most t * EPS/2 (the classical
+#             bound for a product of t factors); lr * gamma**t is within an ulp or two. Allowed:
+#             1e-14 + t * EPS relative, twice that worst case; the scale term (1e-14) only
+#             matters where tiny gammas underflow to subnormals. Measured: at most 0.32 * t * EPS
+#             (3e-14 relative after 2e5 steps; the errors mostly cancel, growing like sqrt(t)).
+#             LinearLR and PolynomialLR round a computed ratio each step, but the ratios telescope
+#             in floats too (torch computes the same 1 - k/T as one step's numerator and the next
+#             one's denominator), so only the division, the power and the product round:
+#             measured at most 0.16 (LinearLR) and 0.36 (PolynomialLR, powers up to 20, 5000
+#             steps) of the allowed error. Compositions whose schedules are all "product" are
+#             solved by a scan whose pairwise products round less than torch's chain.
 # recurrence  CosineAnnealingLR. torch multiplies (rate - eta_min) by a ratio of cosines each step.
 #             Within the first half-period the ratios telescope: measured at most 0.16 * t * EPS
 #             of the scale (66 ulps at t = 2e4). Two errors come later:
@@ -212,11 +310,25 @@ def conditioning(ref: np.ndarray) -> tuple[float, int]:
 #             Allowed: 1e-14 relative + (1e-14 + 4 * t * EPS + 2 * K * EPS after the turn) of
 #             the scale: about twice the worst measured, and 45 + 4t ulps of the scale before
 #             the first trough, where torch is accurate.
+# cancelling  A ChainedScheduler in which CosineAnnealingLR (eta_min > 0) shares the rate with
+#             other schedules: they can hold the rate x far below eta_min, and torch's
+#             eta_min + r * (x - eta_min) then cancels: x - eta_min is rounded to eta_min's ulp
+#             grid, so the step's result carries an error of about eta_min / x of its ulps.
+#             lrplot refines its rows by stepping each row's maps in torch's order (see
+#             lrplot/schedules/compose.py, run), which reproduces torch's roundings; what is left
+#             is an ulp of a factor (numpy's cos or pow against libm's) times that same
+#             amplification. Measured over adversarial chains (cosine with eta_min = lr..3*lr
+#             against constants and linear ramps with factors down to 1e-6, exponentials down to
+#             0.5, onecycles with max_lr down to 1e-6): up to 2.8 times recurrence's allowance
+#             (lrplot and torch are both ~2500 ulps of the scale from the exact composition of
+#             torch's factors there), and 0.039 of this one's.
+#             Allowed: 1e-12 relative + 1e-12 of the scale (4500 ulps), and recurrence's terms.
 TOLERANCES: dict[str, Tolerance] = {
     "exact": Tolerance(rel=0.0, abs=0.0),
     "closed": Tolerance(rel=1e-14, abs=1e-14),
     "product": Tolerance(rel=1e-14, abs=1e-14, rel_per_step=1.0),
     "recurrence": Tolerance(rel=1e-14, abs=1e-14, abs_per_step=4.0, conditioned=2.0),
+    "cancelling": Tolerance(rel=1e-12, abs=1e-12, abs_per_step=4.0, conditioned=2.0),
 }
 
 

@@ -20,7 +20,8 @@ from lrplot.registry import all_schedules
 
 from .conftest import VAL_ACC
 
-SCHEDULES = all_schedules()
+# The schedules with a command (composites are YAML-only: tests/test_compose.py covers them).
+SCHEDULES = {name: s for name, s in all_schedules().items() if not s.yaml_only}
 
 
 def example_args(name: str) -> list[str]:
@@ -345,3 +346,13 @@ def test_plot_formats_write_valid_reproducible_files(cli, in_tmp, suffix, magic)
     first, second = (in_tmp / f"a{suffix}").read_bytes(), (in_tmp / f"b{suffix}").read_bytes()
     assert first.startswith(magic)
     assert first == second
+
+
+def test_chart_draws_in_the_terminal(cli):
+    result = cli("cosine --t-max 20 --chart --title warm")
+    assert result.code == 0, result.stderr
+    assert "warm" in result.stdout.splitlines()[0]
+    assert any("\u2800" <= ch <= "\u28ff" for ch in result.stdout)
+    assert "\x1b[" not in result.stdout  # no colour when stdout is not a terminal
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert_one_line_error(cli("cosine --t-max 20 --chart -o -"), 2, "--chart and -o - both write")

@@ -195,6 +195,7 @@ def test_the_reference_lists_every_key_of_every_schedule():
         "title",
         "log",
         "layout",
+        "chart",
         "output",
     }
     assert (ROOT / "docs" / "config-reference.yaml").read_text() == catalog.yaml_reference(), (

@@ -1,4 +1,4 @@
-"""lrplot against torch's curves recorded in tests/golden/core.json (by tests/make_golden.py).
+"""lrplot against torch's curves recorded in tests/golden/*.json (by tests/make_golden.py).
 
 Runs without torch. Every case must match under the one tolerance rule (tests/reference.py); the
 rows that float arithmetic reproduces exactly must match exactly.
@@ -16,9 +16,12 @@ import pytest
 import lrplot
 from tests.reference import REFERENCES, assert_matches_torch, kind_of
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "core.json"
-DOCUMENT = json.loads(GOLDEN.read_text(encoding="ascii"))
-CASES = DOCUMENT["cases"]
+FOLDER = Path(__file__).resolve().parent / "golden"
+GOLDEN = FOLDER / "core.json"
+FILES = [GOLDEN, FOLDER / "family.json"]
+DOCUMENTS = [json.loads(path.read_text(encoding="ascii")) for path in FILES]
+DOCUMENT = DOCUMENTS[0]
+CASES = [case for document in DOCUMENTS for case in document["cases"]]
 
 
 def params_of(case: dict) -> dict:
@@ -33,8 +36,10 @@ def torch_arrays(case: dict) -> dict[str, np.ndarray]:
     return {name: np.array([float(v) for v in values]) for name, values in case["torch"].items()}
 
 
-def cases_of(*schedules: str) -> list:
-    return [pytest.param(c, id=c["id"]) for c in CASES if c["schedule"] in schedules]
+def cases_of(*schedules: str, warm_ups: bool = False) -> list:
+    """The cases of these schedules (without a warm-up, unless asked: its rows come first)."""
+    return [pytest.param(c, id=c["id"]) for c in CASES if c["schedule"] in schedules
+            and (warm_ups or "warmup_steps" not in c["params"])]
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +49,39 @@ def curves() -> dict[str, lrplot.Curve]:
 
 class TestGoldenFile:
     def test_records_its_origin(self):
-        assert DOCUMENT["generator"] == "tests/make_golden.py"
-        assert DOCUMENT["torch"][:1].isdigit()
+        for document in DOCUMENTS:
+            assert document["generator"] == "tests/make_golden.py"
+            assert document["torch"][:1].isdigit()
 
     def test_covers_every_schedule_with_a_reference(self):
         assert {c["schedule"] for c in CASES} == set(REFERENCES)
+
+    def test_covers_warm_ups_and_nested_compositions(self):
+        groups = {c["id"].split("/")[0] for c in CASES}
+        assert {"warm-up", "sequential", "chained"} <= groups
+        nested = [c for c in CASES if c["schedule"] in ("sequential", "chained")
+                  and any(child["type"] in ("sequential", "chained")
+                          for child in c["params"]["schedules"])]
+        assert nested
 
     def test_ids_are_unique(self):
         ids = [c["id"] for c in CASES]
         assert len(ids) == len(set(ids))
 
     def test_stays_small(self):
-        assert GOLDEN.stat().st_size < 1_500_000
+        for path in FILES:
+            assert path.stat().st_size < 1_500_000, path
 
     def test_rows_match_arrays(self):
         for case in CASES:
             assert all(len(values) == case["rows"] for values in case["torch"].values()), case["id"]
 
 
-@pytest.mark.parametrize("case", cases_of(*REFERENCES))
+@pytest.mark.parametrize("case", cases_of(*REFERENCES, warm_ups=True))
 def test_matches_torch(case, curves):
     curve = curves[case["id"]]
     ref = torch_arrays(case)
-    kind = kind_of(case["schedule"])
+    kind = kind_of(case["schedule"], case["params"])
     assert len(curve) == case["rows"]
     assert_matches_torch(curve.lr, ref["lr"], kind, context=case["id"])
     if "momentum" in ref:
@@ -162,3 +177,60 @@ def test_plateau_exact_rows(case, curves):
     # A cut never goes below min_lr (nor raises a rate that starts below it).
     assert np.all(curve.lr >= min(lr, min_lr))
     assert np.all(np.diff(curve.lr) <= 0)
+
+
+# --- the rest of the family ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases_of("step", "multistep", "constant", "polynomial", "linear"))
+def test_factor_schedules_exact_rows(case, curves):
+    curve, ref = curves[case["id"]], torch_arrays(case)["lr"]
+    p = curve.params
+    # Row 0 is one multiplication in both: lr times the first factor (1 for most).
+    assert curve.lr[0] == ref[0]
+    if curve.schedule in ("step", "multistep") and p["gamma"] in (0.5, 2.0):
+        np.testing.assert_array_equal(curve.lr, ref)  # powers of two: every product is exact
+    if curve.schedule == "constant":
+        total = p["total_iters"]
+        np.testing.assert_array_equal(curve.lr[:total], ref[:total])  # lr * factor, once
+        np.testing.assert_array_equal(curve.lr[total:], p["lr"])
+    if curve.schedule == "polynomial":
+        # (1 - T/T) is 0 exactly, and torch's factor there is 0 too.
+        np.testing.assert_array_equal(curve.lr[p["total_iters"]:], 0.0)
+        np.testing.assert_array_equal(ref[p["total_iters"]:], 0.0)
+
+
+@pytest.mark.parametrize("case", cases_of("cosine-restarts", "cyclic"))
+def test_closed_forms_are_torch_bit_for_bit(case, curves):
+    """Both evaluate the same closed form with the same operations; only exp_range's gamma^t goes
+    through numpy's pow instead of libm's, and may differ by an ulp."""
+    curve, ref = curves[case["id"]], torch_arrays(case)
+    if curve.params.get("mode") != "exp_range":
+        np.testing.assert_array_equal(curve.lr, ref["lr"])
+        if "momentum" in ref:
+            np.testing.assert_array_equal(curve.series["momentum"], ref["momentum"])
+    if curve.schedule == "cyclic":
+        assert curve.lr[0] == curve.params["base_lr"]
+    else:
+        # Each restart is lr again: eta_min + (lr - eta_min) * 2 / 2.
+        p = curve.params
+        starts = [0]
+        while starts[-1] < len(curve):
+            starts.append(starts[-1] + p["t_0"] * p["t_mult"] ** (len(starts) - 1))
+        restarts = [s for s in starts if s < len(curve)]
+        if p["eta_min"] <= p["lr"] <= 2 * p["eta_min"] or p["eta_min"] == 0:
+            np.testing.assert_array_equal(curve.lr[restarts], p["lr"])
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c["id"]) for c in CASES if "warmup_steps" in c["params"]]
+)
+def test_warm_up_rows(case, curves):
+    """The warm-up is LinearLR: row 0 is the rate times start_factor in both, and the curve after
+    it is the schedule's from its own step 0 (restarted with torch's closed form)."""
+    curve, ref = curves[case["id"]], torch_arrays(case)["lr"]
+    steps = curve.params["warmup_steps"]
+    assert curve.lr[0] == ref[0]
+    assert curve.lr[steps] == ref[steps]
+    assert [p.name for p in curve.annotations.phases][:1] == ["warm-up"]
+    assert curve.annotations.phases[0].end == steps - 1

@@ -21,8 +21,9 @@ OUTPUT = TextList(
     "output", "Where to write: the suffix picks the format (.png .svg .pdf .csv .json); - is CSV "
     "on standard output. Without it, a table is printed.",
 )
+CHART = Switch("chart", "Draw the curve in the terminal (braille) instead of printing the table.", False)
 # Options of the whole output, whatever the schedules: command-line options and YAML top-level keys.
-VIEW_PARAMS = (TITLE, LOG, LAYOUT, OUTPUT)
+VIEW_PARAMS = (TITLE, LOG, LAYOUT, CHART, OUTPUT)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class View:
     log: bool = False
     steps_per_epoch: int | None = None
     layout: str = "overlay"
+    chart: bool = False
 
 
 def write(curves: Sequence[Curve], targets: Sequence[Target], view: View, stdout: IO[bytes]) -> None:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from lrplot.params import Real
-from lrplot.registry import Schedule, register
+from lrplot.registry import Schedule, Stepping, register
 
 from ._common import BASE_LR
 
@@ -24,6 +24,11 @@ def exponential(t: np.ndarray, *, lr: float, gamma: float) -> np.ndarray:
     array([1.  , 0.5 , 0.25])
     """
     return lr * np.power(gamma, t)
+
+
+def exponential_rule(k: np.ndarray, *, first: bool, gamma: float) -> tuple[np.ndarray, float, float]:
+    """torch's ExponentialLR.get_lr: the rate times γ (unchanged at the constructor's first step)."""
+    return np.full_like(k, 1.0 if first else gamma), 0.0, 0.0
 
 
 def horizon(params) -> int:
@@ -47,5 +52,6 @@ EXPONENTIAL = register(
         horizon=horizon,
         horizon_text="until the rate falls to 1% of lr (at most 10,000 rows; 100 if gamma >= 1)",
         example="exponential --lr 0.001 --gamma 0.9 --steps 20",
+        stepping=Stepping(rule=exponential_rule),
     )
 )

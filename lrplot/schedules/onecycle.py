@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Switch
-from lrplot.registry import Annotations, Context, Phase, Schedule, register
+from lrplot.registry import Annotations, Context, Phase, Schedule, Stepping, register
 
 
 def phase_ends(total_steps: int, pct_start: float, three_phase: bool) -> list[float]:
@@ -183,5 +183,10 @@ ONECYCLE = register(
         extras=one_cycle_momentum,
         annotate=annotate,
         example="onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
+        # The constructor overwrites the optimizer's initial_lr with max_lr / div_factor (and sets
+        # max_lr, min_lr and the momentum bounds on it); get_lr reads those, never the rate.
+        stepping=Stepping(
+            base_param=None, sets_initial_lr=lambda p: p["max_lr"] / p["div_factor"]
+        ),
     )
 )

@@ -11,7 +11,7 @@ import numpy as np
 
 from lrplot import series
 from lrplot.params import Choice, Integer, Invalid, Real, Series, Text
-from lrplot.registry import Annotations, Context, Event, Schedule, register
+from lrplot.registry import Annotations, Context, Event, Schedule, Stepping, register
 from lrplot.steps import as_slice
 
 from ._common import BASE_LR
@@ -331,5 +331,9 @@ PLATEAU = register(
         extras=_metric,
         annotate=annotate,
         example="plateau --lr 0.001 --metrics val.csv --column val_acc --mode max --patience 2",
+        stepping=Stepping(
+            refused="torch's SequentialLR and ChainedScheduler refuse ReduceLROnPlateau "
+            "(its step() needs the metric, which they do not pass on)"
+        ),
     )
 )

@@ -1,0 +1,768 @@
+"""Composite schedules: torch's SequentialLR and ChainedScheduler, and the warm-up in front of any
+schedule (a SequentialLR of LinearLR and the schedule), reproduced as torch steps them together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Union
+
+import numpy as np
+
+from lrplot.params import IntegerList, Invalid, Real, Schedules
+from lrplot.registry import REGISTRY, Annotations, Context, Event, Phase, Schedule, _call, register
+from lrplot.steps import as_range
+
+from ._common import BASE_LR
+from .factor import LINEAR
+
+# How the pieces fit (torch/optim/lr_scheduler.py, 2.13):
+#
+# All schedulers of a composite share one optimizer and talk through its param group: its "lr"
+# (read by every recursive get_lr, written by every step), its "initial_lr" (set by the first
+# constructor that runs, overwritten by OneCycleLR's) and its "momentum". A scheduler's base_lrs
+# is the initial_lr it found when it was constructed. Children are constructed before their
+# composite, in order, each taking its initial step. Then:
+#
+# - SequentialLR's constructor resets the lr to initial_lr, takes one step back on every
+#   scheduler below it (recursive_undo: last_epoch -= 1, composites untouched) and calls the first
+#   child's _initial_step(). Each step() advances its own counter and steps the child whose
+#   interval holds it, except at a milestone, where the next child restarts with _update_lr(0):
+#   the closed form at 0 (get_lr at 0 when there is none, and NotImplementedError for a composite).
+# - ChainedScheduler.step() steps every child in turn on the same lr.
+#
+# A step either rescales the lr it finds (x -> a*(x - p) + q, see Stepping.rule) or overwrites it
+# (a = 0). So each row of a composite is a composition of affine maps, planned here symbolically
+# as segments (a scheduler, its rows, its last_epoch), evaluated with array arithmetic, and the
+# rows follow from x_t = a_t * (x_{t-1} - p_t) + q_t, solved for all t at once by a log-depth
+# scan (and, where a chain's steps can cancel, refined in torch's order of operations: see run).
+#
+# The quirks come out of the same rules, e.g.: a warm-up in front of OneCycleLR ramps to
+# max_lr / div_factor (OneCycleLR overwrote the initial_lr the warm-up restarts from), in front of
+# CyclicLR to the optimizer's lr (CyclicLR starts at base_lr after it); a composite first in a
+# SequentialLR steps its children once more, without _is_initial, at construction (so an
+# ExponentialLR inside starts at lr * gamma), and a SequentialLR first in a SequentialLR runs one
+# step ahead of its parent.
+
+HUGE = 1 << 62  # rows "forever", for planning without arrays
+
+STEP, FIRST, RESTART = "step", "first", "restart"
+
+
+# --- the tree of schedules ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One torch scheduler: a registered schedule with resolved parameters."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    label: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """torch's SequentialLR; ``warm_up`` when it is a schedule's warm-up."""
+
+    children: tuple[Node, ...]
+    milestones: tuple[int, ...]
+    label: str
+    where: str
+    warm_up: bool = False
+
+
+@dataclass(frozen=True)
+class Chain:
+    """torch's ChainedScheduler."""
+
+    children: tuple[Node, ...]
+    label: str
+    where: str
+
+
+Node = Union[Leaf, Sequence, Chain]  # noqa: UP007 - a runtime alias
+
+
+def node_of(spec: Any, where: str = "") -> Node:
+    """The torch schedulers behind a spec (anything with schedule, params, label, warmup_steps
+    and warmup_start_factor): a leaf, a composite of child specs, wrapped in its warm-up."""
+    label = spec.label or spec.schedule
+    params = spec.params
+    if spec.schedule in (SEQUENTIAL.name, CHAINED.name):
+        children = tuple(
+            node_of(child, f"{where}schedules[{i}] ({child.schedule}): ")
+            for i, child in enumerate(params["schedules"])
+        )
+        node: Node = (
+            Sequence(children, tuple(params["milestones"] or ()), label, where)
+            if spec.schedule == SEQUENTIAL.name
+            else Chain(children, label, where)
+        )
+    else:
+        node = Leaf(spec.schedule, tuple(params.items()), label, where)
+    if spec.warmup_steps is None:
+        return node
+    warm = {
+        "lr": optimizer_lr(params),
+        "start_factor": spec.warmup_start_factor,
+        "end_factor": 1.0,
+        "total_iters": spec.warmup_steps,
+    }
+    linear = Leaf(LINEAR.name, tuple(warm.items()), "warm-up", f"{where}warm-up: ")
+    return Sequence((linear, node), (spec.warmup_steps,), label, where, warm_up=True)
+
+
+def leaves(node: Node) -> list[Leaf]:
+    """The torch schedulers of a tree in the order they are constructed."""
+    if isinstance(node, Leaf):
+        return [node]
+    return [leaf for child in node.children for leaf in leaves(child)]
+
+
+def check(node: Node) -> None:
+    """Refuse what torch refuses, and what would silently take another schedule's parameters."""
+    for leaf in leaves(node):
+        stepping = REGISTRY[leaf.name].stepping
+        if stepping is None or stepping.refused:
+            why = stepping.refused if stepping else f"{REGISTRY[leaf.name].torch_class} cannot be composed"
+            raise Invalid(f"{leaf.where}{why}")
+    _check_restarts(node)
+    _check_shared_keys(node)
+
+
+def _check_restarts(node: Node) -> None:
+    if isinstance(node, Leaf):
+        return
+    if isinstance(node, Sequence):
+        for child in node.children[1:]:
+            if isinstance(child, Leaf):
+                continue
+            kind, inner = _kind(child)
+            why = (f"torch restarts it with _update_lr(0), which {inner} does not implement "
+                   "(NotImplementedError)")
+            if node.warm_up:
+                raise Invalid(
+                    f"{node.where}{{}} cannot be used on a {kind}: a warm-up is a SequentialLR "
+                    f"of LinearLR and the {kind}, and {why}; start the {kind} with a linear "
+                    "schedule instead",
+                    "warmup_steps",
+                )
+            what = "with a warm-up" if isinstance(child, Sequence) and child.warm_up else ""
+            raise Invalid(
+                f"{child.where}a {kind}{' ' + what if what else ''} can only come first in a "
+                f"sequential: {why}"
+            )
+    for child in node.children:
+        _check_restarts(child)
+
+
+def _kind(node: Node) -> tuple[str, str]:
+    """(lrplot's name, torch's class) of a composite node."""
+    if isinstance(node, Sequence) and not node.warm_up:
+        return SEQUENTIAL.name, SEQUENTIAL.torch_class
+    if isinstance(node, Chain):
+        return CHAINED.name, CHAINED.torch_class
+    return "schedule", SEQUENTIAL.torch_class
+
+
+def optimizer_lr(params: Mapping[str, Any]) -> float:
+    """The optimizer's lr behind a schedule's parameters (torch's SGD default when it takes none)."""
+    return params.get("lr", BASE_LR.default)
+
+
+def _check_shared_keys(node: Node) -> None:
+    """OneCycleLR reads initial_lr, max_lr, min_lr and the momentum bounds from the optimizer at
+    every step, so a later constructor writing them would silently change its curve."""
+    owner: Leaf | None = None
+    for leaf in leaves(node):
+        params = dict(leaf.params)
+        if leaf.name == "onecycle":
+            if owner is not None:
+                raise Invalid(
+                    f"{leaf.where}a second onecycle in one composite would overwrite the first's "
+                    "max_lr, initial_lr and min_lr on the shared optimizer (torch reads them from "
+                    "there): use one onecycle"
+                )
+            owner = leaf
+        elif (
+            owner is not None
+            and params.get("cycle_momentum")
+            and dict(owner.params).get("cycle_momentum")
+            and REGISTRY[leaf.name].extras is not None
+        ):
+            raise Invalid(
+                f"{leaf.where}cycling momentum after a onecycle that cycles it overwrites that "
+                "onecycle's base_momentum and max_momentum on the shared optimizer (torch reads "
+                "them from there): put it before the onecycle, or turn one cycle_momentum off"
+            )
+
+
+def horizon(node: Node) -> int:
+    """Natural rows: a sequence, up to its last milestone plus the last schedule's rows; a chain,
+    its longest schedule's; never past a cycle's end (see :func:`limit`)."""
+    rows = _natural(node)
+    bound = limit(node)
+    return min(rows, bound[0]) if bound else rows
+
+
+def _natural(node: Node) -> int:
+    if isinstance(node, Leaf):
+        return REGISTRY[node.name].horizon(dict(node.params))
+    if isinstance(node, Sequence):
+        return (node.milestones[-1] if node.milestones else 0) + _natural(node.children[-1])
+    return max(_natural(child) for child in node.children)
+
+
+def limit(node: Node) -> tuple[int, Invalid] | None:
+    """(rows, why) when a scheduler inside cannot be stepped that far (OneCycleLR past its cycle)."""
+    plan = _Torch(node, 1.0)
+    segments: list[_Segment] = []
+    plan.plan(plan.root, 1, HUGE, segments)
+    found: tuple[int, Invalid] | None = None
+    for seg in segments:
+        schedule = seg.scheduler.schedule
+        if schedule.limit is None or seg.kind == RESTART:
+            continue
+        rows, why = schedule.limit(seg.scheduler.params)
+        last = seg.k0 + (seg.stop - seg.start) - 1
+        if last < rows:
+            continue
+        row = seg.start + (rows - seg.k0)
+        if found is None or row < found[0]:
+            where = seg.scheduler.leaf.where
+            found = row, Invalid(
+                f"{where}{why.template}; its step 0 is row {row - rows} here, so at most {row} rows",
+                *why.names,
+            )
+    return found
+
+
+# --- torch's protocol, planned in segments ------------------------------------------------------
+
+
+@dataclass
+class _Optimizer:
+    """The one param group all the schedulers share."""
+
+    lr: float
+    initial_lr: float | None = None
+    momentum: float | None = None
+
+
+@dataclass
+class _Scheduler:
+    leaf: Leaf
+    schedule: Schedule
+    params: dict[str, Any]
+    k: int = -1  # last_epoch
+    base: float = 0.0  # base_lrs[0]
+
+
+@dataclass
+class _Sequential:
+    children: list[Any]
+    milestones: tuple[int, ...]
+    clock: int = 0  # its own last_epoch
+
+
+@dataclass
+class _Chained:
+    children: list[Any]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Rows [start, stop) on which a scheduler steps (last_epoch k0, k0+1, ...), restarts or
+    takes its initial step."""
+
+    scheduler: _Scheduler
+    start: int
+    stop: int
+    k0: int
+    kind: str
+
+
+@dataclass
+class _Torch:
+    """The schedulers of a tree on one optimizer: constructed in torch's order (the optimizer's
+    rate and momentum after it are row 0), then planned row range by row range."""
+
+    node: Node
+    lr: float
+    optimizer: _Optimizer = field(init=False)
+    root: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.optimizer = _Optimizer(self.lr)
+        self.root = self._construct(self.node)
+
+    def _construct(self, node: Node) -> Any:
+        if isinstance(node, Leaf):
+            return self._construct_scheduler(node)
+        children = [self._construct(child) for child in node.children]
+        if isinstance(node, Chain):
+            return _Chained(children)  # its constructor steps nothing
+        sequential = _Sequential(children, node.milestones)
+        self.optimizer.lr = self.optimizer.initial_lr
+        for scheduler in _schedulers(sequential):
+            scheduler.k -= 1
+        first = children[0]
+        events: list[_Segment] = []
+        if isinstance(first, _Scheduler):
+            events.append(_Segment(first, 0, 1, 0, FIRST))
+            first.k = 0
+        else:  # a composite's _initial_step() is its step()
+            self.plan(first, 0, 1, events)
+        for event in events:
+            self._apply(event)
+        return sequential
+
+    def _construct_scheduler(self, leaf: Leaf) -> _Scheduler:
+        schedule = REGISTRY[leaf.name]
+        scheduler = _Scheduler(leaf, schedule, dict(leaf.params))
+        stepping, optimizer = schedule.stepping, self.optimizer
+        if stepping.sets_lr:
+            optimizer.lr = scheduler.params[stepping.sets_lr]
+        if stepping.sets_initial_lr:
+            optimizer.initial_lr = stepping.sets_initial_lr(scheduler.params)
+        elif optimizer.initial_lr is None:
+            optimizer.initial_lr = optimizer.lr
+        scheduler.base = optimizer.initial_lr
+        self._apply(_Segment(scheduler, 0, 1, 0, FIRST))
+        scheduler.k = 0
+        if stepping.sets_lr:
+            scheduler.base = scheduler.params[stepping.sets_lr]
+        return scheduler
+
+    def _apply(self, event: _Segment) -> None:
+        """One row-0 event, applied to the optimizer at once."""
+        a, p, q, momentum = effect(event)
+        lr = self.optimizer.lr
+        self.optimizer.lr = float(q[0]) if a[0] == 0 else float(a[0] * (lr - p[0]) + q[0])
+        if momentum is not None:
+            self.optimizer.momentum = float(momentum[0])
+
+    def plan(self, node: Any, start: int, stop: int, out: list[_Segment]) -> None:
+        """Append the segments of ``step()`` called on ``node`` once per row in [start, stop)."""
+        if start >= stop:
+            return
+        if isinstance(node, _Scheduler):
+            if node.k + 1 < 0:  # pragma: no cover - every path restarts such a scheduler first
+                raise AssertionError("a scheduler stepped before its restart")
+            out.append(_Segment(node, start, stop, node.k + 1, STEP))
+            node.k += stop - start
+        elif isinstance(node, _Chained):
+            for child in node.children:
+                self.plan(child, start, stop, out)
+        else:
+            self._plan_sequential(node, start, stop, out)
+
+    def _plan_sequential(self, node: _Sequential, start: int, stop: int, out: list[_Segment]) -> None:
+        clock = node.clock
+
+        def row(count: int) -> int:  # the row at which this sequence's counter reaches ``count``
+            return start + count - clock - 1
+
+        bounds = [-HUGE, *node.milestones, HUGE]
+        for index, child in enumerate(node.children):
+            low, high = bounds[index], bounds[index + 1]
+            if index:
+                restart = row(low)
+                if start <= restart < stop:
+                    if not isinstance(child, _Scheduler):  # pragma: no cover - refused by check()
+                        raise AssertionError("a composite restarted")
+                    out.append(_Segment(child, restart, restart + 1, 0, RESTART))
+                    child.k = 0
+                low += 1
+            self.plan(child, max(start, row(low)), min(stop, row(high)), out)
+        node.clock += stop - start
+
+
+def _schedulers(node: Any) -> list[_Scheduler]:
+    if isinstance(node, _Scheduler):
+        return [node]
+    return [s for child in node.children for s in _schedulers(child)]
+
+
+def effect(segment: _Segment) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(a, p, q, momentum) of a segment's rows: each turns the rate x into a*(x - p) + q (a = 0:
+    the scheduler overwrites it) and writes the momentum, when it cycles one."""
+    scheduler, kind = segment.scheduler, segment.kind
+    schedule, params = scheduler.schedule, scheduler.params
+    stepping = schedule.stepping
+    k = segment.k0 + np.arange(segment.stop - segment.start, dtype=np.float64)
+    if kind == RESTART or stepping.rule is None:
+        own = params if stepping.base_param is None else {**params, stepping.base_param: scheduler.base}
+        q = schedule.curve(k, own)
+        a = p = np.zeros_like(q)
+    else:
+        a, p, q = _call(stepping.rule, k, {**params, "base": scheduler.base, "first": kind == FIRST})
+        a, p, q = np.broadcast_arrays(a, np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    momentum = schedule.extra_series(k, params).get("momentum")
+    return a, p, q, momentum
+
+
+# --- rows from segments -------------------------------------------------------------------------
+
+
+def solve(a: np.ndarray, p: np.ndarray, q: np.ndarray, x0: float) -> np.ndarray:
+    """x_0, then x_t = a_t * (x_{t-1} - p_t) + q_t for t = 1..len(a): every row at once.
+
+    A Hillis-Steele scan: after pass j, entry t holds the composition of the maps t-2^j+1..t, so
+    log2(n) array passes replace n steps, and products are formed pairwise (a rounding error of
+    log2(n) ulps where torch's sequential product has up to n). A composition keeps its first
+    map's p, so p is never carried: a block's p is its first row's. See :func:`_then` for q.
+    """
+    rows = _scan(a, p, q, x0, guard=False)
+    if not np.isfinite(rows).all():
+        # An overflow met a reset (0 * inf): redo with the resets kept exact.
+        rows = _scan(a, p, q, x0, guard=True)
+    return np.concatenate(([x0], rows))
+
+
+def _scan(a: np.ndarray, p: np.ndarray, q: np.ndarray, x0: float, guard: bool) -> np.ndarray:
+    a, q = a.copy(), q.copy()
+    # Whether any map scales about a point other than 0 (a cosine about η_min), see _then.
+    about_points = bool(np.any((q == p) & (p != 0)))
+    n, shift = len(a), 1
+    with np.errstate(invalid="ignore", over="ignore"):
+        while shift < n:
+            # Entry i (i >= shift) composes block (i - shift, i] after block (i - 2*shift, i - shift].
+            later_p = p[1 : n - shift + 1]
+            a[shift:], q[shift:] = _then(a[:-shift], q[:-shift], a[shift:], later_p, q[shift:],
+                                         about_points, guard)
+            shift *= 2
+        first_p = p[0] if n else 0.0
+        return np.where(a == 0, q, a * (x0 - first_p) + q) if guard else a * (x0 - first_p) + q
+
+
+def _then(a1, q1, a2, p2, q2, about_points: bool = True, guard: bool = True):
+    """Map 1 (ending at q1 from its own point), then map 2: the composition's (a, q),
+    x -> a2*(a1*(x - p1) + q1 - p2) + q2 = a2*a1*(x - p1) + q.
+
+    q = a2*(q1 - p2) + q2, which is q2 exactly when map 1 ends at map 2's point (q1 == p2, e.g.
+    two steps of one cosine) and when map 2 overwrites the rate (a2 == 0). When map 2 shrinks
+    towards its own fixed point (q2 == p2, a2 <= 1: a falling cosine about η_min) and map 1 ends
+    elsewhere, q = a2*q1 + p2*(1 - a2) instead: 1 - a2 is exact for a2 in [0.5, 1], and both
+    terms are >= 0, where η_min - r*η_min would lose η_min's last bits against a small
+    η_min*(1 - r). ``guard`` keeps resets exact even after an overflow (0 * inf).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = a2 * a1
+        q = a2 * (q1 - p2)
+        q += q2
+        if about_points:
+            about = (q2 == p2) & (q1 != p2) & (a2 != 0) & (a2 <= 1)
+            if about.any():
+                at = np.flatnonzero(about)
+                q[at] = a2[at] * q1[at] + p2[at] * (1 - a2[at])
+        if guard:
+            resets = a2 == 0
+            a[resets], q[resets] = 0.0, np.broadcast_to(q2, q.shape)[resets]
+    return a, q
+
+
+# Residuals above this many ulps of a row (or of the largest rate) are worth a refinement.
+RESIDUAL_ULPS = 4
+REFINEMENTS = 2
+
+
+@lru_cache(maxsize=8)
+def run(node: Node, lr: float, rows: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows 0..rows-1 of the rate (and of the momentum, when a scheduler cycles one) that torch's
+    composite gives an optimizer whose lr is ``lr``.
+
+    Each row's steps are composed into one map and the recurrence solved by :func:`solve`. Where
+    a row's steps can cancel (a cosine pulling towards an η_min far above the rate that other
+    schedules in a chain hold), composing them loses digits that torch, stepping one map after
+    the other, does not. There the rows are refined while their residuals exceed a few ulps: each
+    row's maps are applied in torch's order to the rows found, and the recurrence is solved again
+    for the small corrections. torch's own rows are a fixed point of this, so it lands on torch's
+    roundings, not merely near the exact values.
+    """
+    torch = _Torch(node, lr)
+    segments: list[_Segment] = []
+    torch.plan(torch.root, 1, rows, segments)
+    a, p, q = np.ones(rows - 1), np.zeros(rows - 1), np.zeros(rows - 1)
+    # A row's first map is taken as it is (composing it after an identity would lose its p).
+    mapped = np.zeros(rows - 1, dtype=bool)
+    momentum_0 = torch.optimizer.momentum
+    momentum = written = None
+    if momentum_0 is not None:
+        momentum, written = np.full(rows, momentum_0), np.zeros(rows, dtype=bool)
+        written[0] = True
+    maps = []
+    for segment in segments:
+        sa, sp, sq, sm = effect(segment)
+        part = slice(segment.start - 1, segment.stop - 1)
+        maps.append((part, sa, sp, sq))
+        fresh = ~mapped[part]
+        ca, cq = _then(a[part], q[part], sa, sp, sq)
+        a[part] = np.where(fresh, sa, ca)
+        p[part] = np.where(fresh, sp, p[part])  # a composition keeps its first map's p
+        q[part] = np.where(fresh, sq, cq)
+        mapped[part] = True
+        if sm is not None and momentum is not None:
+            momentum[segment.start : segment.stop] = sm
+            written[segment.start : segment.stop] = True
+    x0 = torch.optimizer.lr
+    rates = solve(a, p, q, x0)
+    for _ in range(REFINEMENTS if _cancels(node) else 0):
+        stepped = _step_each(maps, rates[:-1])
+        residual = np.abs(stepped - rates[1:])
+        with np.errstate(invalid="ignore"):
+            small = residual <= RESIDUAL_ULPS * np.spacing(np.abs(rates[1:]))
+        if np.all(small | ~np.isfinite(stepped)):
+            break
+        rates = solve(a, rates[:-1].copy(), stepped, x0)
+    if momentum is not None:
+        # Rows where nothing writes the momentum keep the last value written.
+        last = np.maximum.accumulate(np.where(written, np.arange(rows), 0))
+        momentum = momentum[last]
+    return rates, momentum
+
+
+def _cancels(node: Node) -> bool:
+    """Whether a chain holds a cosine with η_min > 0 beside other schedules: the one place where
+    a row's steps can cancel (the other schedules may hold the rate far below η_min)."""
+    if isinstance(node, Leaf):
+        return False
+    if isinstance(node, Chain) and len(node.children) > 1:
+        if any(leaf.name == "cosine" and dict(leaf.params)["eta_min"] > 0 for leaf in leaves(node)):
+            return True
+    return any(_cancels(child) for child in node.children)
+
+
+def _step_each(maps, before: np.ndarray) -> np.ndarray:
+    """Every row's steps applied to the rate before it, one map after the other, as torch does:
+    a*(x - p) + q (a*x for a factor, eta_min + r*(x - eta_min) for a cosine), or q."""
+    x = before.copy()
+    for part, a, p, q in maps:
+        with np.errstate(invalid="ignore", over="ignore"):
+            x[part] = np.where(a == 0, q, a * (x[part] - p) + q)
+    return x
+
+
+def _rows(t: np.ndarray) -> tuple[int, np.ndarray | None]:
+    """How many rows to run for ``t``, and the indices to take (None: all of them, in order)."""
+    found = as_range(t)
+    if found is not None and found[0] == 0:
+        return max(found[1], 1), None
+    index = t.astype(np.intp)
+    return (int(index.max()) + 1 if index.size else 1), index
+
+
+def rates(node: Node, lr: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rate and momentum at steps ``t``."""
+    rows, index = _rows(t)
+    lr_rows, momentum = run(node, lr, rows)
+    # Copies: the rows are cached, and a curve's arrays are its owner's to change.
+    if index is None:
+        return lr_rows[: len(t)].copy(), (None if momentum is None else momentum[: len(t)].copy())
+    return lr_rows[index], (None if momentum is None else momentum[index])
+
+
+# --- annotations and warnings -------------------------------------------------------------------
+
+
+def annotations(node: Node, rows: int) -> Annotations:
+    """A sequence's schedules as phases (their own phases, if they have any, moved to where they
+    start), with their events and guides; a chain's schedules overlap, so it has none."""
+    if isinstance(node, Leaf):
+        schedule = REGISTRY[node.name]
+        return schedule.annotate(dict(node.params), rows) if schedule.annotate else Annotations()
+    if isinstance(node, Chain):
+        return Annotations()
+    starts = [0, *node.milestones]
+    ends = [*node.milestones, rows]
+    phases: list[Phase] = []
+    events = []
+    guides: dict[str, float] = {}
+    for child, first, end in zip(node.children, starts, ends):
+        if first >= rows:
+            break
+        inner = annotations(child, min(end, rows) - first)
+        # A phase spans (start, end]; one that starts at 0 holds row 0, here the row `first`.
+        phases += [
+            Phase(p.name, p.start + first if p.start > 0 else max(first - 1, 0), p.end + first)
+            for p in inner.phases
+        ] or [Phase(child.label, max(first - 1, 0), min(end, rows) - 1)]
+        events += [Event(e.step + first, e.kind, e.old, e.new, e.why) for e in inner.events]
+        guides.update(inner.guides)
+    return Annotations(phases=tuple(phases), events=tuple(events), guides=guides)
+
+
+def warnings(node: Node, lr: float, rows: int) -> tuple[str, ...]:
+    """The schedules' own warnings, and a warm-up that does not lead where the schedule starts."""
+    found: list[str] = []
+    for leaf in leaves(node):
+        schedule = REGISTRY[leaf.name]
+        if schedule.warn:
+            found += [f"{leaf.where}{w}" for w in schedule.warn(dict(leaf.params), rows)]
+    for sequence in _warm_ups(node):
+        target = sequence.children[1]
+        stepping = REGISTRY[target.name].stepping if isinstance(target, Leaf) else None
+        if stepping and stepping.sets_lr:
+            start = dict(target.params)[stepping.sets_lr]
+            if start != lr:
+                found.append(
+                    f"{sequence.where}the warm-up ramps to lr {lr:g} and the cycle then starts at "
+                    f"{stepping.sets_lr} {start:g}: in torch the warm-up scales the optimizer's lr, "
+                    f"which {REGISTRY[target.name].torch_class} replaces; set lr to {start:g} for a "
+                    "continuous ramp"
+                )
+    return tuple(found)
+
+
+def _warm_ups(node: Node) -> list[Sequence]:
+    if isinstance(node, Leaf):
+        return []
+    own = [node] if isinstance(node, Sequence) and node.warm_up else []
+    return own + [s for child in node.children for s in _warm_ups(child)]
+
+
+# --- the registered composites ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Composite:
+    """A composite's own parameters as a spec-like object, for :func:`node_of`."""
+
+    schedule: str
+    params: Mapping[str, Any]
+    label: str | None = None
+    warmup_steps: int | None = None
+    warmup_start_factor: float | None = None
+
+
+def _node(name: str, params: Mapping[str, Any]) -> Node:
+    return node_of(_Composite(name, params))
+
+
+def _checked(name: str):
+    def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
+        if name == SEQUENTIAL.name:
+            _check_milestones(params)
+        check(_node(name, params))
+        return params
+
+    return resolve
+
+
+def _check_milestones(params: dict[str, Any]) -> None:
+    milestones, count = params["milestones"] or (), len(params["schedules"])
+    if len(milestones) != count - 1:
+        raise Invalid(
+            f"{{}} needs {count - 1} value{'s' if count != 2 else ''} for {count} schedules (the step "
+            f"at which each one after the first takes over), got {len(milestones)}",
+            "milestones",
+        )
+    for earlier, later in zip(milestones, milestones[1:]):
+        if later <= earlier:
+            raise Invalid(
+                f"{{}} must increase (each schedule runs from its milestone to the next), got "
+                f"{later} after {earlier}",
+                "milestones",
+            )
+
+
+def sequential(t: np.ndarray, *, lr: float, milestones, schedules) -> np.ndarray:
+    """η_t of torch's SequentialLR: schedule i runs from milestone i−1 (its own step 0 there, the
+    closed form torch's _update_lr(0) restarts it with) to milestone i; the first runs from the
+    optimizer's initial_lr. See the module's notes for how torch's quirks come out."""
+    node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
+    return rates(node, lr, t)[0]
+
+
+def chained(t: np.ndarray, *, lr: float, schedules) -> np.ndarray:
+    """η_t of torch's ChainedScheduler: every schedule steps on the same rate in turn, so the
+    factors of recursive schedules multiply (η_0 · Π_i f_i(t)), and a schedule that overwrites
+    the rate (OneCycleLR, CyclicLR, CosineAnnealingWarmRestarts) resets it for the ones after it."""
+    return rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)[0]
+
+
+def _sequential_momentum(t: np.ndarray, *, lr: float, milestones, schedules) -> dict[str, np.ndarray]:
+    node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
+    momentum = rates(node, lr, t)[1]
+    return {} if momentum is None else {"momentum": momentum}
+
+
+def _chained_momentum(t: np.ndarray, *, lr: float, schedules) -> dict[str, np.ndarray]:
+    momentum = rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)[1]
+    return {} if momentum is None else {"momentum": momentum}
+
+
+def _limit(name: str):
+    return lambda params: limit(_node(name, params))
+
+
+@dataclass(frozen=True)
+class Milestones(IntegerList):
+    """IntegerList that also takes an empty list: a sequence of one schedule has no milestone."""
+
+    def allowed(self) -> str:
+        return super().allowed() + " (empty for one schedule)"
+
+    def parse(self, raw: Any) -> tuple[int, ...]:
+        if isinstance(raw, (list, tuple)) and not raw:
+            return ()
+        return super().parse(raw)
+
+
+COMPOSITE_LR = Real(
+    "lr",
+    "The optimizer's lr, shared by the schedules inside (they inherit it; a different one is an "
+    "error).",
+    BASE_LR.default,
+    gt=0,
+)
+CHILDREN = Schedules(
+    "schedules", "The schedules, each a mapping with a type and its parameters.", required=True
+)
+
+SEQUENTIAL = register(
+    Schedule(
+        name="sequential",
+        torch_class="SequentialLR",
+        summary="One schedule after another, each from its own step 0 at its milestone.",
+        params=(
+            COMPOSITE_LR,
+            Milestones("milestones", "Steps at which the next schedule takes over.", ge=1),
+            CHILDREN,
+        ),
+        lr=sequential,
+        horizon=lambda p: horizon(_node("sequential", p)),
+        horizon_text="the last milestone plus the last schedule's own rows",
+        resolve=_checked("sequential"),
+        limit=_limit("sequential"),
+        extras=_sequential_momentum,
+        annotate=lambda p, n: annotations(_node("sequential", p), n),
+        warn=lambda p, n: warnings(_node("sequential", p), p["lr"], n),
+        example="{type: sequential, lr: 0.1, milestones: [5], schedules: "
+        "[{type: linear, start_factor: 0.1, total_iters: 5}, {type: cosine, t_max: 95}]}",
+        yaml_only=True,
+    )
+)
+
+CHAINED = register(
+    Schedule(
+        name="chained",
+        torch_class="ChainedScheduler",
+        summary="Schedules applied together on one rate: their factors multiply.",
+        params=(COMPOSITE_LR, CHILDREN),
+        lr=chained,
+        horizon=lambda p: horizon(_node("chained", p)),
+        horizon_text="the longest schedule's own rows",
+        resolve=_checked("chained"),
+        limit=_limit("chained"),
+        extras=_chained_momentum,
+        annotate=lambda p, n: annotations(_node("chained", p), n),
+        warn=lambda p, n: warnings(_node("chained", p), p["lr"], n),
+        example="{type: chained, lr: 0.1, schedules: "
+        "[{type: linear, start_factor: 0.1, total_iters: 5}, {type: exponential, gamma: 0.95}]}",
+        yaml_only=True,
+    )
+)

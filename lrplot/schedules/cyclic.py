@@ -1,0 +1,143 @@
+"""Cyclical learning rates: torch's CyclicLR (triangular, triangular2, exp_range), with momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from lrplot.params import Choice, Integer, Invalid, Real, Switch
+from lrplot.registry import Annotations, Context, Schedule, Stepping, register
+
+# Three cycles show the shape, and two halvings of triangular2.
+CYCLES_SHOWN = 3
+
+
+def _position(t: np.ndarray, step_size_up: int, step_size_down: int | None):
+    """(cycle, scale): the cycle number (from 1) and where step t is on the triangle, 0 at the
+    bottom, 1 at the top; the float operations are torch's."""
+    up = float(step_size_up)
+    total = up + (float(step_size_down) if step_size_down is not None else up)
+    ratio = up / total
+    cycle = np.floor(1 + t / total)
+    x = 1.0 + t / total - cycle
+    scale = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+    return cycle, scale
+
+
+def _amplitude(t: np.ndarray, cycle: np.ndarray, mode: str, gamma: float) -> np.ndarray | float:
+    """torch's scale_fn: 1; halved each cycle (triangular2); gamma^t (exp_range)."""
+    if mode == "triangular2":
+        return 1 / np.power(2.0, cycle - 1)
+    if mode == "exp_range":
+        return np.power(gamma, t)
+    return 1.0
+
+
+def cyclic(
+    t: np.ndarray,
+    *,
+    base_lr: float,
+    max_lr: float,
+    step_size_up: int,
+    step_size_down: int | None,
+    mode: str,
+    gamma: float,
+) -> np.ndarray:
+    """η_t = base_lr + (max_lr − base_lr) · s_t · a_t: a triangle wave s_t rising from 0 to 1 over
+    step_size_up steps and back over step_size_down, times the amplitude a_t (1; 1/2^(cycle−1)
+    for triangular2; γ^t for exp_range).
+
+    >>> cyclic(np.arange(5.0), base_lr=1.0, max_lr=3.0, step_size_up=2, step_size_down=None,
+    ...        mode="triangular", gamma=1.0)
+    array([1., 2., 3., 2., 1.])
+    """
+    cycle, scale = _position(t, step_size_up, step_size_down)
+    return base_lr + (max_lr - base_lr) * scale * _amplitude(t, cycle, mode, gamma)
+
+
+def cyclic_momentum(
+    t: np.ndarray,
+    *,
+    step_size_up: int,
+    step_size_down: int | None,
+    mode: str,
+    gamma: float,
+    cycle_momentum: bool,
+    base_momentum: float,
+    max_momentum: float,
+) -> dict[str, np.ndarray]:
+    """Momentum (or Adam's beta1) mirrors the rate: max_momentum − (max − base) · s_t · a_t."""
+    if not cycle_momentum:
+        return {}
+    cycle, scale = _position(t, step_size_up, step_size_down)
+    amplitude = _amplitude(t, cycle, mode, gamma)
+    return {"momentum": max_momentum - (max_momentum - base_momentum) * scale * amplitude}
+
+
+def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
+    """gamma shapes exp_range only; torch ignores it otherwise, so a gamma given there is a mistake."""
+    if params["gamma"] != 1.0 and params["mode"] != "exp_range":
+        raise Invalid(f"{{}} applies only to {{}} exp_range (here {params['mode']})", "gamma", "mode")
+    return params
+
+
+def warn(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    if params["max_lr"] < params["base_lr"]:
+        return (
+            f"max_lr {params['max_lr']:g} is below base_lr {params['base_lr']:g}: each cycle dips "
+            "below base_lr instead of rising (torch allows it)",
+        )
+    return ()
+
+
+def _horizon(params: Mapping[str, Any]) -> int:
+    up, down = params["step_size_up"], params["step_size_down"]
+    return CYCLES_SHOWN * (up + (down if down is not None else up)) + 1
+
+
+CYCLIC = register(
+    Schedule(
+        name="cyclic",
+        torch_class="CyclicLR",
+        summary="Triangle waves between base_lr and max_lr (CLR); momentum cycles the other way.",
+        params=(
+            Real("base_lr", "The bottom of each cycle (where it starts).", required=True, gt=0),
+            Real("max_lr", "The top of each cycle (reached only by triangular's full amplitude).",
+                 required=True, gt=0),
+            Integer("step_size_up", "Steps from base_lr up to the top.", 2000, ge=1),
+            Integer("step_size_down", "Steps from the top back down (default: step_size_up).", ge=1),
+            Choice(
+                "mode",
+                "triangular: same every cycle; triangular2: amplitude halved each cycle; "
+                "exp_range: amplitude times gamma^step.",
+                "triangular",
+                choices=("triangular", "triangular2", "exp_range"),
+            ),
+            Real("gamma", "exp_range's factor per step.", 1.0, gt=0, le=1),
+            Switch("cycle_momentum", "Cycle momentum (or beta1) inversely to the rate.", True),
+            Real("base_momentum", "Momentum at the top of the cycle.", 0.8, ge=0, le=1),
+            Real("max_momentum", "Momentum at the bottom of the cycle.", 0.9, ge=0, le=1),
+            Real(
+                "lr",
+                "The optimizer's lr. CyclicLR replaces it with base_lr; it only matters to what "
+                "comes first (a warm-up ramps up to it).",
+                1e-3,
+                gt=0,
+            ),
+        ),
+        lr=cyclic,
+        horizon=_horizon,
+        horizon_text="three cycles and one more step: 3 * (step_size_up + step_size_down) + 1 rows",
+        resolve=resolve,
+        extras=cyclic_momentum,
+        annotate=lambda p, n: Annotations(guides={"base_lr": p["base_lr"], "max_lr": p["max_lr"]}),
+        warn=warn,
+        example="cyclic --base-lr 0.001 --max-lr 0.01 --step-size-up 20 --mode triangular2",
+        # The constructor sets the optimizer's lr to base_lr before LRScheduler.__init__ (so
+        # initial_lr is base_lr unless an earlier scheduler set it), takes its first step with that
+        # initial_lr as base, and only then sets base_lrs to base_lr.
+        stepping=Stepping(base_param="base_lr", sets_lr="base_lr"),
+    )
+)
