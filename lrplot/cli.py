@@ -7,6 +7,7 @@ exit code (2 usage, 1 other, 130 interrupted). ``--debug`` re-raises for a trace
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import shlex
@@ -32,8 +33,8 @@ from .engine import (
     lookup,
 )
 from .errors import ConfigError, LrplotError, UsageError
-from .params import Invalid, Param, Switch
-from .registry import Schedule, all_schedules
+from .params import Invalid, Param, Switch, show
+from .registry import Schedule, all_schedules, closest
 from .render import LAYOUT, VIEW_PARAMS, View
 from .render.files import Target, parse_targets
 
@@ -102,6 +103,20 @@ class LrplotGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _raw_values(super().get_params(ctx))
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*command_names(), *super().list_commands(ctx)]
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name in command_names():
+            return schedule_command(name)
+        command = super().get_command(ctx, name)
+        if command is None and not ctx.resilient_parsing:
+            names = self.list_commands(ctx)
+            if name in all_schedules():
+                raise UsageError(f"{name} is defined in YAML only; use lrplot run CONFIG.yaml")
+            raise UsageError(f"no command {show(name)}{closest(name, names)}; commands: {', '.join(names)}")
+        return command
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         _State.debug = bool(os.environ.get("LRPLOT_DEBUG"))
         code = run_guarded(
@@ -147,6 +162,8 @@ class RawCommand(TyperCommand):
         return _raw_values(super().get_params(ctx))
 
 
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     cls=LrplotGroup,
     name="lrplot",
@@ -156,7 +173,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=CONTEXT_SETTINGS,
 )
 
 
@@ -252,7 +269,17 @@ def view_settings(raw: dict[str, Any], naming: Naming = FLAGS) -> dict[str, Any]
     return settings
 
 
-def _register_schedule(schedule: Schedule) -> None:
+def command_names() -> list[str]:
+    """The schedules that have a command (composites are YAML-only: lrplot run)."""
+    return [name for name, schedule in all_schedules().items() if not schedule.yaml_only]
+
+
+@functools.cache
+def schedule_command(name: str) -> Any:
+    """The command of one schedule, built from the registry when it is asked for: building every
+    schedule's command at each start would cost every invocation a few milliseconds more."""
+    schedule = all_schedules()[name]
+
     def command(**raw: Any) -> None:
         settings = view_settings(raw)
         targets = parse_targets(settings["output"] or ())
@@ -261,12 +288,15 @@ def _register_schedule(schedule: Schedule) -> None:
 
     command.__name__ = command.__qualname__ = schedule.name
     _with_signature(command, [*schedule_options(schedule), *OUTPUT_OPTIONS])
-    app.command(
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    single.command(
         schedule.name,
         cls=RawCommand,
         help=f"{schedule.summary} (= {schedule.torch_path})",
         epilog=f"Example: lrplot {schedule.example}",
+        context_settings=CONTEXT_SETTINGS,
     )(command)
+    return typer.main.get_command(single)
 
 
 def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
@@ -323,11 +353,10 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
         raise UsageError(f'spec {index} is empty: give a schedule and its options, e.g. "cosine --t-max 20"')
     name, args = tokens[0], tokens[1:]
     naming = Naming("flag", f"spec {index} ({name}): ")
-    command = ctx.find_root().command.commands.get(name)
-    if name not in all_schedules() or command is None:
-        if name in all_schedules():
-            raise UsageError(f"spec {index}: {name} is defined in YAML only; use lrplot run CONFIG.yaml")
-        lookup(name, Naming("flag", f"spec {index}: "))
+    schedule = lookup(name, Naming("flag", f"spec {index}: "))
+    if schedule.yaml_only:
+        raise UsageError(f"spec {index}: {name} is defined in YAML only; use lrplot run CONFIG.yaml")
+    command = schedule_command(name)
     try:
         raw = dict(command.make_context(name, args, parent=ctx).params)
     except ClickException as exc:
@@ -459,10 +488,6 @@ def list_schedules(
     else:
         sys.stdout.write(catalog.markdown() if markdown else catalog.text())
 
-
-for _schedule in all_schedules().values():
-    if not _schedule.yaml_only:  # e.g. composites: their schedules list is for YAML (lrplot run)
-        _register_schedule(_schedule)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -231,6 +231,8 @@ def test_every_bad_parameter_value_is_one_line_naming_it(cli, in_tmp, name, para
         ("cosine --t-max 20 --t-mx 3", 2, ["No such option: --t-mx"]),
         ("cosine --t-max", 2, ["--t-max"]),
         ("nosuch --t-max 3", 2, ["nosuch"]),
+        ("cosin --t-max 3", 2, ["no command cosin (did you mean cosine?)"]),
+        ("sequential", 2, ["sequential is defined in YAML only"]),
         ("exponential", 2, ["--gamma is required"]),
         ("exponential --gamma 0", 2, ["--gamma must be a number > 0, got 0"]),
         ("onecycle --total-steps 100", 2, ["--max-lr is required"]),
