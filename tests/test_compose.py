@@ -372,7 +372,7 @@ class TestRun:
         )
 
     def test_composites_have_no_command_but_are_listed(self, cli):
-        assert_one_line_error(cli("sequential --lr 0.1"), 2, "No such command 'sequential'")
+        assert_one_line_error(cli("sequential --lr 0.1"), 2, "sequential is defined in YAML only")
         listing = cli("list").stdout
         for name in ("sequential", "chained"):
             schedule = all_schedules()[name]
