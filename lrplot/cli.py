@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -36,7 +37,7 @@ from .errors import ConfigError, LrplotError, UsageError
 from .params import Invalid, Param, Switch, show
 from .registry import Schedule, all_schedules, closest
 from .render import LAYOUT, VIEW_PARAMS, View
-from .render.files import Target, parse_targets
+from .render.files import Target, parse_targets, protect
 
 # Typer ships its own Click and exposes its exceptions only through subclasses such as
 # BadParameter; ClickException is the base of every usage error it raises.
@@ -86,7 +87,10 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
             raise
         _error_line(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_ERROR
-    return result if isinstance(result, int) else 0
+    code = result if isinstance(result, int) else 0
+    if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into exit code 130 before we see it
+        sys.stderr.write("\nInterrupted; nothing was written.\n")
+    return code
 
 
 def _silence_stdout() -> None:
@@ -282,8 +286,9 @@ def schedule_command(name: str) -> Any:
 
     def command(**raw: Any) -> None:
         settings = view_settings(raw)
-        targets = parse_targets(settings["output"] or ())
+        targets = output_targets(settings["output"])
         spec = build_spec(schedule.name, raw, FLAGS)
+        protect(targets, inputs_of([spec]))
         emit([compute(spec)], targets, make_view(settings, [spec]))
 
     command.__name__ = command.__qualname__ = schedule.name
@@ -299,6 +304,21 @@ def schedule_command(name: str) -> Any:
     return typer.main.get_command(single)
 
 
+def output_targets(paths: Sequence[str] | None, flag: str = "-o") -> list[Target]:
+    """The -o targets, checked before any work (binary formats refused on a terminal)."""
+    return parse_targets(paths or (), flag, terminal=sys.stdout.isatty())
+
+
+def inputs_of(specs: Sequence[Spec]) -> list[tuple[str, Path]]:
+    """The files a run reads (metrics files), which no output may overwrite."""
+    return [
+        ("metrics file", value.path)
+        for spec in specs
+        for value in spec.params.values()
+        if getattr(value, "path", None) is not None
+    ]
+
+
 def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
     """The output settings; the epoch axis comes from --steps-per-epoch, or from the specs when
     they all agree on one."""
@@ -312,6 +332,7 @@ def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
         steps_per_epoch=per_epoch,
         layout=settings.get("layout") or LAYOUT.default,
         chart=bool(settings.get("chart")),
+        emit=settings.get("emit"),
     )
 
 
@@ -376,10 +397,11 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
 
 def _compare(ctx: typer.Context, **raw: Any) -> None:
     settings = shared_settings(raw)
-    targets = parse_targets(settings["output"] or ())
+    targets = output_targets(settings["output"])
     specs = labelled(
         [parse_spec(ctx, i, text, settings) for i, text in enumerate(raw["specs"], start=1)], FLAGS
     )
+    protect(targets, inputs_of(specs))
     emit([compute(spec) for spec in specs], targets, make_view(settings, specs))
 
 
@@ -405,14 +427,15 @@ def _run(**raw: Any) -> None:
     from . import config
 
     settings = shared_settings(raw)
-    targets = parse_targets(settings["output"] or ())
+    targets = output_targets(settings["output"])
     loaded = config.load(raw["config"], settings)
     if not targets and loaded.outputs:
         try:
-            targets = parse_targets(loaded.outputs, flag="output")
+            targets = output_targets(loaded.outputs, flag="output")
         except UsageError as exc:
             raise ConfigError(f"{raw['config']}: {exc}") from None
     specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
+    protect(targets, [("config", Path(raw["config"])), *inputs_of(specs)])
     emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs))
 
 
@@ -436,13 +459,21 @@ app.command(
 
 
 def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None:
-    """Warnings to stderr; then the chart (--chart), the table (no -o), and every -o target."""
+    """Warnings to stderr; then the code (--emit), the chart (--chart) or the table (no -o), and
+    every -o target."""
     if view.chart and any(target.path is None for target in targets):
         raise UsageError("--chart and -o - both write to standard output; pick one")
+    if view.emit and (view.chart or any(target.path is None for target in targets)):
+        other = "--chart" if view.chart else "-o -"
+        raise UsageError(f"--emit and {other} both write to standard output; pick one")
     for curve in curves:
         for warning in curve.warnings:
             sys.stderr.write(f"Warning: {curve.label}: {warning}\n")
-    if view.chart:
+    if view.emit:
+        from .emit import torch_script
+
+        sys.stdout.write(torch_script(curves))
+    elif view.chart:
         from .render.chart import default_height, render_chart, terminal_size
 
         columns, lines = terminal_size()

@@ -10,9 +10,10 @@ from typing import Any
 
 from lrplot.engine import STEPS, STEPS_PER_EPOCH, Naming, Spec, build_spec
 from lrplot.errors import ConfigError
-from lrplot.params import Invalid, Param
+from lrplot.params import Invalid, Param, literal
 from lrplot.registry import all_schedules, closest
 from lrplot.render import VIEW_PARAMS
+from lrplot.textfile import read_text
 
 # A config is a few dozen values; aliases that expand past this are refused before they are
 # expanded ("billion laughs").
@@ -47,41 +48,19 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Config
     """Read and validate a config. ``overrides`` (command-line output options; None = not given)
     win over the config's own top-level settings."""
     shown = str(path)
-    data = parse(_read(Path(path), shown), shown)
+    text = read_text(Path(path), shown, "config", ConfigError, MAX_BYTES,
+                     empty="; it needs a 'schedules:' list")
+    data = parse(text, shown)
     return from_data(data, shown, Path(path).parent, overrides or {})
-
-
-def _read(path: Path, shown: str) -> str:
-    try:
-        if path.is_dir():
-            raise ConfigError(f"config {shown} is a directory, not a file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(f"config {shown} does not exist") from None
-    except PermissionError:
-        raise ConfigError(f"config {shown} cannot be read: permission denied") from None
-    except OSError as exc:
-        raise ConfigError(f"config {shown} cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise ConfigError(f"config {shown} is larger than 1 MiB; a config is a few lines")
-    if not data.strip():
-        raise ConfigError(f"config {shown} is empty; it needs a 'schedules:' list")
-    if b"\0" in data:
-        raise ConfigError(f"config {shown} is binary, not YAML")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{shown}:{line}: not UTF-8 text") from None
 
 
 def parse(text: str, shown: str) -> Any:
     """YAML text -> plain data (mappings are LineDicts), with a safe loader only."""
     import yaml  # only `run` pays for it
 
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise ConfigError(f"config {shown} is empty; it needs a 'schedules:' list")
@@ -97,8 +76,11 @@ def parse(text: str, shown: str) -> Any:
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{shown}: YAML error: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: nested too deeply to be a config") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_size(root: Any, shown: str) -> None:
@@ -221,7 +203,7 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
     if not isinstance(kind, str) or kind not in known:
         hint = closest(str(kind), known)
         raise where.fail(
-            Invalid(f"{{}} {kind!r} is not a schedule{hint}; known: {', '.join(known)}", "type"),
+            Invalid(f"{{}} {literal(repr(kind))} is not a schedule{hint}; known: {', '.join(known)}", "type"),
             entry,
         )
     name = entry.get("label") if isinstance(entry.get("label"), str) else kind

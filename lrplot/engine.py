@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from .errors import LrplotError, UsageError
-from .params import Integer, Invalid, Param, Real, Schedules, Text, show
+from .params import Integer, Invalid, Param, Real, Schedules, Text, literal, show
 from .registry import Annotations, Context, Schedule, all_schedules, closest
-from .steps import step_range
+from .steps import is_range_aware, step_range, unread_range
 
 # Options every schedule takes besides its own parameters; validated by the same path.
 STEPS = Integer("steps", "Rows to compute (steps 0..N-1). Default: the schedule's natural length.", ge=1)
@@ -219,14 +219,23 @@ def _build(
             values = schedule.resolve(values, context)
         given = frozenset(k for k, v in raw.items() if v is not None)
         spec = Spec(schedule.name, values, 0, label, per_epoch, given, warm_steps, warm_factor)
-        natural, bound = _horizon(schedule, spec, steps is not None)
-        if steps is not None and bound is not None:
+        natural, bound = _horizon(schedule, spec, True)
+        if bound is not None and (steps if steps is not None else natural) > bound[0]:
             rows, why = bound
-            if steps > rows:
+            if steps is not None:
                 raise Invalid(f"{{}} {steps} is too many: {why.template}", "steps", *why.names)
+            raise Invalid(
+                f"the default length, {natural} rows, is too long: {why.template} (or set {{}} <= {rows})",
+                *why.names, "steps",
+            )
+        if steps is not None and warm_steps is not None and warm_steps >= steps:
+            raise Invalid(
+                f"{{}} {warm_steps} is not shorter than {{}} {steps}: the whole run would be warm-up",
+                WARMUP_STEPS.name, STEPS.name,
+            )
         n = steps if steps is not None else natural
         composite = spec.warmup_steps is not None or children is not None
-        _check_memory(n, BYTES_PER_COMPOSITE_ROW if composite else BYTES_PER_ROW)
+        _check_memory(n, BYTES_PER_COMPOSITE_ROW if composite else BYTES_PER_ROW, steps is not None)
     except Invalid as invalid:
         raise naming.fail(invalid, raw) from None
     return replace(spec, steps=n)
@@ -273,12 +282,15 @@ def _horizon(schedule: Schedule, spec: Spec, limited: bool) -> tuple[int, tuple[
     return compose.horizon(node), compose.limit(node)
 
 
-def _check_memory(n: int, per_row: int = BYTES_PER_ROW) -> None:
+def _check_memory(n: int, per_row: int = BYTES_PER_ROW, asked: bool = True) -> None:
+    """Refuse, before allocating anything, a curve that would not fit in memory."""
     need = n * per_row
     have = available_memory()
     if need > have:
+        what = "{} " + f"{n}" if asked else f"the default length, {n:,} rows,"
         raise Invalid(
-            f"{{}} {n} needs about {need / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB are available",
+            f"{what} needs about {need / 2**30:,.3g} GiB of memory; {have / 2**30:.1f} GiB are "
+            "available" + ("" if asked else "; set {} to plot fewer rows"),
             "steps",
         )
 
@@ -300,9 +312,14 @@ def available_memory() -> int:
 
 def compute(spec: Spec) -> Curve:
     """The curve of a validated spec."""
+    with np.errstate(all="ignore"):  # overflow is reported once, below, not as numpy warnings
+        return _compute(spec)
+
+
+def _compute(spec: Spec) -> Curve:
     schedule = all_schedules()[spec.schedule]
     n = spec.steps
-    t = step_range(0, n)
+    t = _steps(schedule, spec)
     params = spec.params
     if spec.warmup_steps is None:
         lr = schedule.curve(t, params)
@@ -320,6 +337,7 @@ def compute(spec: Spec) -> Curve:
         params = {**params, WARMUP_STEPS.name: spec.warmup_steps,
                   WARMUP_START_FACTOR.name: spec.warmup_start_factor}
     del t
+    _check_finite(lr, spec)
     return Curve(
         label=spec.label or spec.schedule,
         schedule=spec.schedule,
@@ -330,6 +348,30 @@ def compute(spec: Spec) -> Curve:
         steps_per_epoch=spec.steps_per_epoch,
         warnings=warnings,
     )
+
+
+def _steps(schedule: Schedule, spec: Spec) -> np.ndarray:
+    """The steps 0..N-1 for the schedule's functions: unwritten when the curve is long and every
+    function reads a long range only through as_range (lrplot.steps.range_aware), since writing
+    them would cost as much as the fastest curves themselves."""
+    from .schedules import _kernels
+
+    functions = [schedule.lr] + ([schedule.extras] if schedule.extras else [])
+    aware = spec.warmup_steps is not None or all(is_range_aware(f) for f in functions)
+    if spec.steps >= _kernels.FAST_FROM and aware:
+        return unread_range(0, spec.steps)
+    return step_range(0, spec.steps)
+
+
+def _check_finite(lr: np.ndarray, spec: Spec) -> None:
+    """Refuse a curve that overflows float64 (huge rates, or growth in a composition): one pass,
+    NaN and inf both make the maximum non-finite."""
+    if lr.size and not np.isfinite(np.max(lr)):
+        step = int(np.argmax(~np.isfinite(lr)))
+        raise UsageError(
+            f"{spec.label or spec.schedule}: the rate overflows float64 at step {step} "
+            "(it passes 1.8e308); use smaller rates or fewer steps"
+        )
 
 
 def _shown(value: Any) -> str:
@@ -363,7 +405,8 @@ def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:
     own = [spec.label for spec in specs if spec.label is not None]
     for label in own:
         if own.count(label) > 1:
-            raise naming.fail(Invalid(f"{{}} {label!r} is used twice; labels must differ", "label"))
+            shown = literal(repr(label))
+            raise naming.fail(Invalid(f"{{}} {shown} is used twice; labels must differ", "label"))
     labels = [spec.label or default_label(spec) for spec in specs]
     shared = {label for label in labels if labels.count(label) > 1}
     seen: dict[str, int] = {}

@@ -33,8 +33,17 @@ class Invalid(ValueError):
         return self.template.format(*(display(n) for n in self.names))
 
 
+def literal(text: str) -> str:
+    """``text`` made safe to embed in an Invalid template (its braces are not placeholders)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def show(raw: Any) -> str:
-    """A short, unambiguous rendering of a raw value for error messages."""
+    """A short, unambiguous rendering of a raw value for error messages, safe inside templates."""
+    return literal(_show(raw))
+
+
+def _show(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, str):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import Param
+from .params import Invalid, Param
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ class Schedule:
     - ``lr``: the pure, vectorized curve ``lr(t, **params)`` over float64 step indices ``t``.
     - ``horizon(params)``: the natural number of rows when ``--steps`` is not given.
     - ``resolve(params, context)``: cross-parameter checks and derived values (raises Invalid).
-    - ``limit(params)``: ``(rows, why)`` when the schedule cannot be stepped past ``rows``.
+    - ``limit(params)``: ``(rows, why)`` when the schedule cannot be stepped past ``rows``
+      (1cycle's end, a growing rate's overflow), else None.
     - ``extras(t, **params)``: further series aligned with ``lr`` (momentum, metric).
     - ``annotate(params, n)``: phases, events and guide lines for renderers.
     - ``warn(params, n)``: traps worth a warning for this curve of ``n`` rows.
@@ -111,7 +112,7 @@ class Schedule:
     example: str
     horizon_text: str
     resolve: Callable[[dict[str, Any], Context], dict[str, Any]] | None = None
-    limit: Callable[[Mapping[str, Any]], tuple[int, str] | None] | None = None
+    limit: Callable[[Mapping[str, Any]], tuple[int, Invalid] | None] | None = None
     extras: Callable[..., dict[str, np.ndarray]] | None = None
     annotate: Callable[[Mapping[str, Any], int], Annotations] | None = None
     warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None = None

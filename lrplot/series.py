@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .textfile import read_text
 
 # Columns that index a training log rather than measure anything.
 INDEX_COLUMNS = frozenset({"step", "epoch"})
@@ -26,6 +27,7 @@ class MetricSeries:
     source: str
     column: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    path: Path | None = None  # the file read, if any
 
     def __len__(self) -> int:
         return len(self.values)
@@ -45,7 +47,7 @@ def load(path: str | Path, column: str | None = None, base_dir: Path | None = No
     target = Path(path)
     if base_dir is not None and not target.is_absolute():
         target = base_dir / target
-    text = _read_text(target, shown)
+    text = read_text(target, shown, "metrics file", InputError, MAX_BYTES)
     suffix = target.suffix.lower()
     if suffix == ".csv":
         values, lines, column = _parse_csv(text, shown, column)
@@ -55,32 +57,7 @@ def load(path: str | Path, column: str | None = None, base_dir: Path | None = No
         else:
             values, lines = _parse_lines(text, shown)
     array = np.asarray(values, dtype=np.float64)
-    return MetricSeries(array, shown, column, _nan_warnings(array, shown, lines))
-
-
-def _read_text(target: Path, shown: str) -> str:
-    try:
-        if target.is_dir():
-            raise InputError(f"metrics file {shown} is a directory, not a file")
-        with target.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"metrics file {shown} does not exist") from None
-    except PermissionError:
-        raise InputError(f"metrics file {shown} cannot be read: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"metrics file {shown} cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"metrics file {shown} is larger than 1 GiB")
-    if not data.strip():
-        raise InputError(f"metrics file {shown} is empty")
-    if b"\0" in data:
-        raise InputError(f"metrics file {shown} is binary, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"metrics file {shown}:{line}: not UTF-8 text") from None
+    return MetricSeries(array, shown, column, _nan_warnings(array, shown, lines), target)
 
 
 def _number(cell: str) -> float | None:
@@ -111,6 +88,8 @@ def _parse_json(text: str, shown: str) -> list[float]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"metrics file {shown}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"metrics file {shown}: nested too deeply; expected a list of numbers") from None
     if not isinstance(data, list) or not data:
         raise InputError(f"metrics file {shown}: expected a JSON list of numbers")
     values = []

@@ -21,7 +21,7 @@ PICTURES = {
     "exponential.png": "exponential --lr 0.001 --gamma 0.9 --steps 20",
     "cosine.png": "cosine --lr 0.1 --t-max 20 --eta-min 0.001",
     "plateau.png": "plateau --lr 0.001 --metrics sample_configs/val_acc.csv --column val_acc "
-    "--mode max --patience 2 --factor 0.1",
+    "--mode max --patience 2 --factor 0.1 --cooldown 2",
     "onecycle.png": "onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
     "compare.png": 'compare "cosine --lr 0.01 --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
     '"exponential --lr 0.01 --gamma 0.97 --steps 100"',

@@ -171,15 +171,50 @@ def test_one_curve_has_labelled_axes_and_a_default_title():
     assert plot.figure([onecycle()], title="mine").get_suptitle() == "mine"
 
 
-def test_steps_per_epoch_puts_epochs_on_the_x_axis():
+def epoch_axis(ax):
+    """The secondary x axis on top of ``ax`` (matplotlib keeps it among the axes' children)."""
+    from matplotlib.axes._secondary_axes import SecondaryAxis
+
+    found = [child for child in ax.get_children() if isinstance(child, SecondaryAxis)]
+    return found[0] if found else None
+
+
+def test_steps_per_epoch_adds_an_epoch_axis_above_the_steps():
     curve = lrplot.curve("cosine", lr=0.1, t_max=99)
     fig = plot.figure([curve], steps_per_epoch=25)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "epoch"
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), np.arange(100) / 25)
-    # A curve that knows its steps per epoch gets epochs without being told again.
+    assert ax.get_xlabel() == "step"
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(100))
+    top = epoch_axis(ax)
+    assert top.get_xlabel() == "epoch (25 steps each)"
+    ticks = [t for t in top.get_xticks() if 0 <= t <= 4]
+    assert ticks == [0, 1, 2, 3, 4]  # whole epochs, at steps 0, 25, ...
+    # A curve that knows its steps per epoch gets the epoch axis without being told again,
+    # above the rate (the momentum panel below shares the steps).
     own = lrplot.curve("onecycle", max_lr=0.01, epochs=4, steps_per_epoch=25)
-    assert plot.figure([own]).axes[-1].get_xlabel() == "epoch"
+    rate, momentum = plot.figure([own]).axes[:2]
+    assert momentum.get_xlabel() == "step" and epoch_axis(rate) is not None
+    assert epoch_axis(momentum) is None
+    # Without steps per epoch there is no epoch axis; with one step per epoch, steps are epochs.
+    assert epoch_axis(plot.figure([curve]).axes[0]) is None
+    single = plot.figure([curve], steps_per_epoch=1).axes[0]
+    assert single.get_xlabel() == "epoch" and epoch_axis(single) is None
+
+
+def test_overlay_and_grid_put_the_epoch_axis_on_top_only():
+    overlay = plot.figure(three(), steps_per_epoch=100)
+    assert overlay.axes[0].get_xlabel() == "step" and epoch_axis(overlay.axes[0]) is not None
+    grid = plot.figure(three() + three()[:1], layout="grid", steps_per_epoch=100)
+    assert [epoch_axis(ax) is not None for ax in grid.axes[:4]] == [True, True, False, False]
+
+
+def test_curves_with_their_own_steps_per_epoch_share_only_epochs():
+    per_epoch = lrplot.curve("exponential", gamma=0.9, steps=21, steps_per_epoch=1)
+    per_batch = lrplot.curve("onecycle", max_lr=0.01, epochs=20, steps_per_epoch=50)
+    fig = plot.figure([per_epoch, per_batch])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "epoch" and epoch_axis(ax) is None
+    assert ax.lines[1].get_xdata()[-1] == pytest.approx(999 / 50)
 
 
 def test_log_makes_every_rate_axis_logarithmic(figures):
@@ -254,6 +289,51 @@ def test_plateau_shows_the_metric_on_a_twin_axis_and_marks_reductions(figures):
     assert list(marks.get_ydata()) == [e.new for e in events]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["learning rate", "reduction", "metric", "best metric so far"]
+
+
+def test_plateau_counts_epochs_and_shades_its_cooldowns():
+    curve = lrplot.curve("plateau", lr=1.0, metrics=[1.0] * 12, patience=0, cooldown=2, factor=0.5)
+    # Cuts land at rows 2, 5, 8, 11; the metrics of the two epochs after each are not counted.
+    assert [e.step for e in curve.annotations.events] == [2, 5, 8, 11]
+    assert plot.cooldowns(curve) == [(2, 3), (5, 6), (8, 9), (11, 11)]
+    fig = plot.figure([curve], steps_per_epoch=4)
+    rate = fig.axes[0]
+    assert rate.get_xlabel() == "epoch" and epoch_axis(rate) is None  # a row is an epoch
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in rate.patches]
+    assert spans == [(2, 4), (5, 7), (8, 10)]  # the last one starts on the last row: nothing to span
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["learning rate", "reduction", "cooldown (bad epochs not counted)", "metric",
+                      "best metric so far"]
+    # No cooldown, no band.
+    assert not plot.figure([plateau()]).axes[0].patches
+
+
+def test_cosine_past_t_max_shows_where_it_turns():
+    fig = plot.figure([lrplot.curve("cosine", lr=0.1, t_max=50, steps=150)])
+    ax = fig.axes[0]
+    assert [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches] == [(0, 50), (50, 149)]
+    assert {"annealing", "past t_max"} <= {t.get_text().strip() for t in ax.texts}
+
+
+def test_grid_titles_wrap_and_never_overlap():
+    specs = [("step", {"step_size": 30}), ("multistep", {"milestones": [30, 80]}),
+             ("linear", {"start_factor": 0.1, "total_iters": 20}),
+             ("polynomial", {"total_iters": 100, "power": 2.0}),
+             ("cosine-restarts", {"t_0": 10, "t_mult": 2}),
+             ("cyclic", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10})]
+    curves = [lrplot.curve(name, lr=0.1, steps=100, **params) for name, params in specs]
+    long = [lrplot.curve(n, steps=100, label=f"{n} " + "with a very long label " * 4, **p)
+            for n, p in specs]
+    for group in (curves, long):
+        fig = plot.figure(group, layout="grid")
+        renderer = fig.canvas.get_renderer()
+        boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+        assert all(ax.title.get_text().count("\n") <= 1 for ax in fig.axes)
+    assert plot.fit_title("a b", 100, 8) == "a b"
+    assert plot.fit_title("word " * 40, 100, 8).endswith("…")
 
 
 def test_best_metric_so_far_skips_nan():

@@ -22,8 +22,12 @@ OUTPUT = TextList(
     "on standard output. Without it, a table is printed.",
 )
 CHART = Switch("chart", "Draw the curve in the terminal (braille) instead of printing the table.", False)
+EMIT = Choice(
+    "emit", "Print runnable code that builds and steps the scheduler (optimizer and model are "
+    "placeholders) instead of the table.", None, choices=("torch",),
+)
 # Options of the whole output, whatever the schedules: command-line options and YAML top-level keys.
-VIEW_PARAMS = (TITLE, LOG, LAYOUT, CHART, OUTPUT)
+VIEW_PARAMS = (TITLE, LOG, LAYOUT, CHART, EMIT, OUTPUT)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class View:
     steps_per_epoch: int | None = None
     layout: str = "overlay"
     chart: bool = False
+    emit: str | None = None  # code for this framework on stdout instead of the table
 
 
 def write(curves: Sequence[Curve], targets: Sequence[Target], view: View, stdout: IO[bytes]) -> None:

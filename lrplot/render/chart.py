@@ -70,7 +70,9 @@ def render_chart(
     if width < 1 or height < 1:
         raise ValueError(f"a chart needs at least 1 column and 1 line, not {width}x{height}")
     per_epoch = steps_per_epoch if steps_per_epoch is not None else _common_per_epoch(curves)
-    unit = "step" if per_epoch is None else "epoch"
+    # A plateau curve has one row per epoch (it is stepped with each epoch's metric).
+    per_row_epoch = all("metric" in c.series for c in curves)
+    unit = "step" if per_epoch is None and not per_row_epoch else "epoch"
     length = max(len(c) for c in curves)
     paint = _painter(color)
     phases = curves[0].annotations.phases if len(curves) == 1 else ()

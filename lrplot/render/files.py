@@ -29,14 +29,24 @@ class Target:
         return "standard output" if self.path is None else str(self.path)
 
 
-def parse_targets(paths: Sequence[str], flag: str = "-o") -> list[Target]:
+def parse_targets(paths: Sequence[str], flag: str = "-o", terminal: bool = False) -> list[Target]:
     """Check every ``-o`` value up front: known suffix, existing directory, not a directory,
-    no path given twice. Nothing is computed or written before this passes."""
+    no path given twice, no binary format on a terminal (``terminal``: standard output is one).
+    Nothing is computed or written before this passes.
+
+    ``-`` is CSV on standard output; ``-`` with a suffix (``-.json``, ``-.svg``, ``-.png``) is
+    that format on standard output.
+    """
     targets: list[Target] = []
     seen: dict[str, str] = {}
     for raw in paths:
-        if raw == STDOUT:
-            target = Target(None, "csv")
+        if raw == STDOUT or raw.startswith(STDOUT + "."):
+            target = Target(None, _format(raw, raw[len(STDOUT):] or ".csv", flag))
+            if terminal and target.format in BINARY:
+                raise UsageError(
+                    f"{flag} {raw}: {target.format.upper()} is binary and standard output is a "
+                    f"terminal; redirect it (> plot.{target.format}) or give a file name"
+                )
             key = STDOUT
         else:
             if not raw.strip():
@@ -44,24 +54,45 @@ def parse_targets(paths: Sequence[str], flag: str = "-o") -> list[Target]:
             path = Path(raw)
             if path.is_dir():
                 raise UsageError(f"{flag} {raw} is a directory; give a file name inside it")
-            fmt = FORMATS.get(path.suffix.lower())
-            if fmt is None:
-                raise UsageError(
-                    f"{flag} {raw}: unknown file type {path.suffix or '(no suffix)'}; "
-                    f"use one of {', '.join(FORMATS)} or - for CSV on standard output"
-                )
-            parent = path.parent
-            if not parent.is_dir():
-                raise UsageError(f"{flag} {raw}: directory {parent} does not exist")
+            fmt = _format(raw, path.suffix, flag)
+            parent = Path(os.path.realpath(path)).parent
+            if not Path(raw).parent.is_dir() or not parent.is_dir():
+                raise UsageError(f"{flag} {raw}: directory {path.parent} does not exist")
             if not os.access(parent, os.W_OK):
-                raise UsageError(f"{flag} {raw}: directory {parent} is not writable")
+                raise UsageError(f"{flag} {raw}: directory {path.parent} is not writable")
+            if path.exists() and not path.is_file():
+                raise UsageError(f"{flag} {raw} exists and is not a regular file")
             target = Target(path, fmt)
             key = os.path.realpath(path)
         if key in seen:
-            raise UsageError(f"{flag} {raw} is given twice (also as {seen[key]})")
+            also = "standard output" if key == STDOUT else seen[key]
+            raise UsageError(f"{flag} {raw} is given twice (also as {also})")
         seen[key] = raw
         targets.append(target)
     return targets
+
+
+def _format(raw: str, suffix: str, flag: str) -> str:
+    fmt = FORMATS.get(suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{flag} {raw}: unknown file type {suffix or '(no suffix)'}; use one of "
+            f"{', '.join(FORMATS)}, - for CSV on standard output, or -.json, -.svg, ... for "
+            "another format there"
+        )
+    return fmt
+
+
+def protect(targets: Sequence[Target], inputs: Sequence[tuple[str, Path]], flag: str = "-o") -> None:
+    """Refuse to write over a file this run reads (``inputs``: (what, path) pairs)."""
+    for target in targets:
+        if target.path is None or not target.path.exists():
+            continue
+        for what, source in inputs:
+            if source.exists() and os.path.samefile(target.path, source):
+                raise UsageError(
+                    f"{flag} {target.path} is the {what} this run reads; write the output elsewhere"
+                )
 
 
 @contextlib.contextmanager
@@ -76,8 +107,10 @@ def staged(targets: Sequence[Target]) -> Iterator[list[IO[bytes] | None]]:
             if target.path is None:
                 handles.append(None)
                 continue
-            fd, temp = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".tmp", dir=target.path.parent)
-            temps.append((temp, target.path))
+            # Beside the real file, so a symlinked target is written through, not replaced.
+            real = Path(os.path.realpath(target.path))
+            fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+            temps.append((temp, real))
             handles.append(os.fdopen(fd, "wb"))
         yield handles
         for handle in handles:
@@ -89,6 +122,8 @@ def staged(targets: Sequence[Target]) -> Iterator[list[IO[bytes] | None]]:
             _keep_mode(path, temp)
             os.replace(temp, path)
         temps.clear()
+    except BrokenPipeError:
+        raise  # the reader of standard output went away (e.g. `| head`): not a write error
     except OSError as exc:
         raise OutputError(f"cannot write {_failed(exc, temps)}: {exc.strerror or exc}") from None
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import IO
@@ -19,6 +20,12 @@ from lrplot.engine import Curve
 from lrplot.registry import Event, Phase, all_schedules
 
 SIZE = (8.0, 4.5)  # inches: 16:9, readable in a paper column or a PR
+POINTS_PER_INCH = 72
+GRID_TITLE_SIZE = 8
+# DejaVu Sans averages about 0.6 em per character of a label (digits, lowercase, "=" and ",");
+# a little more leaves the gap between two neighbouring titles.
+CHAR_WIDTH = 0.62
+TITLE_LINES = 2
 GRID_ROW_HEIGHT = 2.25  # inches per row of small multiples beyond two rows
 DPI = 120  # PNG pixels per inch: 960 x 540, sharp enough for docs, tens of KB
 FORMATS = ("png", "svg", "pdf")
@@ -35,6 +42,8 @@ MOMENTUM_COLOR = COLORS[1]
 METRIC_COLOR = "#8c8c8c"
 GUIDE_COLOR = "#6f6f6f"
 PHASE_TINTS = ("#ff7f0e", "#1f77b4", "#2ca02c")
+COOLDOWN_COLOR = "#9467bd"
+COOLDOWN_ALPHA = 0.12
 PHASE_ALPHA = 0.07
 # Few enough rows across an axes that each deserves a dot: the reader can count the steps.
 DOTS_UP_TO = 60
@@ -162,7 +171,13 @@ def _extremes(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 @dataclass(frozen=True)
 class Style:
     """How series become lines: x units, η scale, the pixel columns for the envelope (0 draws
-    every point), and whether each row gets a dot."""
+    every point), and whether each row gets a dot.
+
+    x is in steps (``per_epoch`` None), with ``epoch_axis`` steps per epoch shown on a secondary
+    axis on top; only curves that each bring their own steps per epoch (``per_curve``) are drawn
+    in epochs, the one unit they share. ``unit`` names a row: "epoch" for ReduceLROnPlateau,
+    stepped once per epoch by definition.
+    """
 
     per_epoch: int | None
     log: bool
@@ -170,6 +185,8 @@ class Style:
     dots: bool = False
     # Each curve in epochs of its own (schedules stepped per batch beside ones stepped per epoch).
     per_curve: bool = False
+    epoch_axis: int | None = None
+    unit: str = "step"
 
     def of(self, curve: Curve) -> Style:
         """The style for one curve: its own steps per epoch when each curve brings one."""
@@ -181,7 +198,7 @@ class Style:
 
     @property
     def x_label(self) -> str:
-        return "step" if self.per_epoch is None and not self.per_curve else "epoch"
+        return "epoch" if self.per_curve or self.per_epoch is not None else self.unit
 
     def x(self, step: float) -> float:
         return step if self.per_epoch is None else step / self.per_epoch
@@ -208,12 +225,15 @@ def figure(
     steps_per_epoch: int | None = None,
     layout: str = "overlay",
 ) -> Figure:
-    """A Figure of ``curves``: η against step (or epoch when ``steps_per_epoch`` is given).
+    """A Figure of ``curves``: η against step, with epochs on a secondary axis above when
+    ``steps_per_epoch`` is given (or every curve has the same one); against epoch for
+    ReduceLROnPlateau, whose rows are epochs.
 
     One curve: its phases shaded and named, guide lines at its notable rates, a momentum panel
     below when it cycles momentum, its metric on a second axis (ReduceLROnPlateau) with a marker
-    at every reduction. Several curves: one axes with a legend (``layout="overlay"``), or one
-    small axes each with shared scales (``layout="grid"``). ``log`` makes every η axis
+    at every reduction, its cooldowns shaded and its best metric so far. Several curves: one axes
+    with a legend (``layout="overlay"``), or one small axes each with shared scales
+    (``layout="grid"``, titles wrapped to fit). ``log`` makes every η axis
     logarithmic. Curves longer than about twice the pixel width are drawn from their
     per-pixel-column envelope, so the picture is the same and the time does not grow with length.
     """
@@ -244,7 +264,13 @@ def build(
         FigureCanvasAgg(fig)  # Agg, whatever backend the user has chosen
         columns = round(fig.get_figwidth() * fig.dpi) if decimate else 0
         longest = max(len(c) for c in curves)
-        style = Style(per_epoch, log, columns, dots=longest <= DOTS_UP_TO, per_curve=per_curve)
+        # A plateau's row is an epoch whatever the steps per epoch: it is stepped once per epoch.
+        epochs_only = all("metric" in c.series for c in curves)
+        style = Style(
+            None, log, columns, dots=longest <= DOTS_UP_TO, per_curve=per_curve,
+            epoch_axis=None if epochs_only or per_epoch == 1 else per_epoch,
+            unit="epoch" if epochs_only or per_epoch == 1 else "step",
+        )
         if len(curves) == 1:
             _single(fig, curves[0], style)
             title = default_title(curves[0]) if title is None else title
@@ -304,6 +330,18 @@ def _rate_axes(ax: Axes, style: Style) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(_x_tick))
 
 
+def _epoch_axis(ax: Axes, style: Style) -> None:
+    """Epochs on a secondary x axis above ``ax`` (its steps stay the main unit)."""
+    if style.epoch_axis is None or style.per_curve:
+        return
+    per = style.epoch_axis
+    top = ax.secondary_xaxis("top", functions=(lambda s: s / per, lambda e: e * per))
+    top.xaxis.set_major_locator(MaxNLocator(integer=True))
+    top.xaxis.set_major_formatter(FuncFormatter(_x_tick))
+    top.set_xlabel(f"epoch ({per:,} steps each)", color=GUIDE_COLOR)
+    top.tick_params(axis="x", colors=GUIDE_COLOR)
+
+
 def _x_tick(x: float, _position: int | None = None) -> str:
     """Steps in plain digits with thousands separators (200,000, not 2.00 x 10^5)."""
     return f"{x:,.0f}" if x == round(x) else f"{x:,g}"
@@ -318,11 +356,15 @@ def _single(fig: Figure, curve: Curve, style: Style) -> None:
         ax, low = fig.subplots(), None
     _draw_rate(ax, curve, style, 0, label="learning rate")
     _rate_axes(ax, style)
+    _epoch_axis(ax, style)
     ax.set_ylabel("learning rate")
     if _shade_phases(ax, curve.annotations.phases, style, len(curve), names=True):
         ax.set_ymargin(PHASE_HEADROOM)
     metric = curve.series.get("metric")
-    twin = _metric_axis(ax, curve, metric, style) if metric is not None else None
+    twin = None
+    if metric is not None:
+        _shade_cooldowns(ax, curve, style)
+        twin = _metric_axis(ax, curve, metric, style)
     _guides(ax, curve.annotations.guides, style, outside=twin is None)
     if low is not None:
         _momentum_panel(low, curve, momentum, style)
@@ -341,6 +383,7 @@ def _overlay(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     for index, curve in enumerate(curves):
         _draw_rate(ax, curve, style.of(curve), index, label=curve.label)
     _rate_axes(ax, style)
+    _epoch_axis(ax, style)
     ax.set_xlabel(style.x_label)
     ax.set_ylabel("learning rate")
     ax.set_xlim(*_x_range(curves, style))
@@ -361,11 +404,14 @@ def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     longest = max(len(c) for c in curves)
     style = replace(style, columns=style.columns // columns,
                     dots=longest * columns <= DOTS_UP_TO)
+    title_width = fig.get_figwidth() * POINTS_PER_INCH / columns
     for index, (ax, curve) in enumerate(zip(axes, curves)):
         _draw_rate(ax, curve, style.of(curve), index)
         _shade_phases(ax, curve.annotations.phases, style.of(curve), len(curve), names=False)
-        ax.set_title(curve.label)
+        ax.set_title(fit_title(curve.label, title_width, GRID_TITLE_SIZE), fontsize=GRID_TITLE_SIZE)
         _rate_axes(ax, style)
+        if index < columns:
+            _epoch_axis(ax, style)
     for empty in range(len(curves), len(axes)):
         # The axes above an empty slot is the lowest in its column: it shows the x ticks.
         axes[empty - columns].xaxis.set_tick_params(labelbottom=True)
@@ -373,6 +419,22 @@ def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     axes[0].set_xlim(*_x_range(curves, style))
     fig.supxlabel(style.x_label, fontsize=RC["axes.labelsize"])
     fig.supylabel("learning rate", fontsize=RC["axes.labelsize"])
+
+
+def fit_title(label: str, width: float, size: float, lines: int = TITLE_LINES) -> str:
+    """``label`` broken at spaces into lines that fit ``width`` points at font ``size``, at most
+    ``lines`` of them (the last cut with "…"): small multiples' titles must not run into their
+    neighbours'.
+
+    >>> fit_title("multistep lr=0.1 milestones=30,80", 150, 8)
+    'multistep lr=0.1\nmilestones=30,80'
+    """
+    chars = max(8, int(width / (size * CHAR_WIDTH)))
+    wrapped = textwrap.wrap(label, chars, break_on_hyphens=False) or [label]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: chars - 1].rstrip() + "…"
+    return "\n".join(wrapped)
 
 
 def _x_range(curves: Sequence[Curve], style: Style) -> tuple[float, float]:
@@ -457,6 +519,32 @@ def _mark_events(ax: Axes, events: Sequence[Event], style: Style, color: str) ->
         marker="v", markersize=6, color=color, markeredgecolor="white", markeredgewidth=0.6,
         zorder=4, label="reduction",
     )
+
+
+def cooldowns(curve: Curve) -> list[tuple[int, int]]:
+    """The epochs [first, last] after each reduction whose metrics ReduceLROnPlateau ignores
+    (its ``cooldown``): a cut lands at row s, and the metrics of epochs s..s+cooldown-1 reset
+    the count of bad epochs instead of adding to it. Cut off at the last row."""
+    cooldown = curve.params.get("cooldown") or 0
+    last = len(curve) - 1
+    return [
+        (e.step, min(e.step + cooldown - 1, last))
+        for e in curve.annotations.events
+        if cooldown > 0 and e.step <= last
+    ]
+
+
+def _shade_cooldowns(ax: Axes, curve: Curve, style: Style) -> None:
+    """A tinted band over each cooldown: each of its epochs holds the rate drawn from it to the
+    next, so the band spans them whole, [first, last + 1], as far as the curve goes."""
+    label = "cooldown (bad epochs not counted)"
+    for first, last in cooldowns(curve):
+        end = min(last + 1, len(curve) - 1)
+        if end <= first:
+            continue  # a cooldown from the last row on: the curve stops where it starts
+        ax.axvspan(style.x(first), style.x(end), facecolor=COOLDOWN_COLOR, alpha=COOLDOWN_ALPHA,
+                   edgecolor="none", lw=0, zorder=0, label=label)
+        label = None  # one legend entry for them all
 
 
 def _metric_axis(ax: Axes, curve: Curve, metric: np.ndarray, style: Style) -> Axes:

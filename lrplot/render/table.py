@@ -1,6 +1,6 @@
 """The terminal table: at most ~30 sampled rows (first, last, peak, phase boundaries and events
-always among them; the step column shows where rows were skipped), a bar for the shape, and a
-one-line summary per curve."""
+always among them, each named; the step column shows where rows were skipped), a bar for the
+shape, and a one-line summary per curve."""
 
 from __future__ import annotations
 
@@ -65,24 +65,43 @@ def bar(value: float, low: float, high: float, log: bool) -> str:
     return "█" * full + (_EIGHTHS[rest] if rest else "")
 
 
+def unit(curve: Curve) -> str:
+    """What a row is: a step, or an epoch for ReduceLROnPlateau (stepped once per epoch)."""
+    return "epoch" if "metric" in curve.series else "step"
+
+
 def notes(curve: Curve) -> dict[int, str]:
-    """Short remarks per row: where each phase starts, and every event."""
-    remarks: dict[int, str] = {}
-    for phase in curve.annotations.phases:
+    """Short remarks per row: where each phase starts and where it ends before the next one or
+    before the curve does (a phase spans (start, end], so its rows are ⌊start⌋+1..⌊end⌋), and
+    every event, as "old → new: why"."""
+    remarks: dict[int, list[str]] = {}
+    n = len(curve)
+    phases = curve.annotations.phases
+    for index, phase in enumerate(phases):
         first = 0 if phase.start <= 0 else math.floor(phase.start) + 1
-        if 0 <= first < len(curve):
-            remarks[first] = f"{phase.name} starts"
+        last = math.floor(phase.end)
+        if not 0 <= first < n:
+            continue
+        # The last phase running to the last row ends with the curve: nothing to point out.
+        ends = last < n and (index < len(phases) - 1 or last < n - 1)
+        if ends and last == first:
+            remarks.setdefault(first, []).append(f"{phase.name} (one step)")
+            continue
+        remarks.setdefault(first, []).append(f"{phase.name} starts")
+        if ends:
+            remarks.setdefault(last, []).append(f"{phase.name} ends")
     for event in curve.annotations.events:
-        remarks[event.step] = f"{num(event.old)} -> {num(event.new)}: {event.why}"
-    return remarks
+        remarks.setdefault(event.step, []).append(f"{num(event.old)} → {num(event.new)}: {event.why}")
+    return {row: "; ".join(parts) for row, parts in remarks.items()}
 
 
 def summary(curve: Curve) -> str:
     lr = curve.lr
     peak, low = int(np.argmax(lr)), int(np.argmin(lr))
+    at = unit(curve)
     return (
-        f"{curve.label}: {len(lr)} steps · start {num(lr[0])} · peak {num(lr[peak])} at step {peak} · "
-        f"end {num(lr[-1])} · min {num(lr[low])} at step {low}"
+        f"{curve.label}: {len(lr)} {at}s · start {num(lr[0])} · peak {num(lr[peak])} at {at} {peak} · "
+        f"end {num(lr[-1])} · min {num(lr[low])} at {at} {low}"
     )
 
 
@@ -135,13 +154,15 @@ def render_table(
         keep |= key_rows(curve)
     rows = sample(n, keep)
     table = Table(title=title, box=None, pad_edge=False, header_style="bold")
-    table.add_column("step", justify="right")
-    if steps_per_epoch:
+    epochs_only = all(unit(c) == "epoch" for c in curves)
+    table.add_column("epoch" if epochs_only else "step", justify="right")
+    if steps_per_epoch and not epochs_only:
         table.add_column("epoch", justify="right")
+    per_epoch = None if epochs_only else steps_per_epoch
     if len(curves) == 1:
-        _single(curves[0], rows, steps_per_epoch, log, table)
+        _single(curves[0], rows, per_epoch, log, table)
     else:
-        _several(curves, rows, steps_per_epoch, table)
+        _several(curves, rows, per_epoch, table)
     # Summaries never wrap (print with crop=False): a wrapped line would read like a table row.
     lines = [Text(summary(c), style="dim", no_wrap=True, overflow="ignore") for c in curves]
     return Group(table, Text(""), *lines)

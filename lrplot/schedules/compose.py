@@ -3,8 +3,9 @@ schedule (a SequentialLR of LinearLR and the schedule), reproduced as torch step
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
@@ -12,8 +13,9 @@ import numpy as np
 
 from lrplot.params import IntegerList, Invalid, Real, Schedules
 from lrplot.registry import REGISTRY, Annotations, Context, Event, Phase, Schedule, _call, register
-from lrplot.steps import as_range
+from lrplot.steps import as_range, is_range_aware, range_aware, step_range, unread_range
 
+from . import _kernels
 from ._common import BASE_LR
 from .factor import LINEAR
 
@@ -224,9 +226,11 @@ def limit(node: Node) -> tuple[int, Invalid] | None:
     found: tuple[int, Invalid] | None = None
     for seg in segments:
         schedule = seg.scheduler.schedule
-        if schedule.limit is None or seg.kind == RESTART:
+        limited = schedule.limit is not None and seg.kind != RESTART
+        bound = schedule.limit(seg.scheduler.params) if limited else None
+        if bound is None:
             continue
-        rows, why = schedule.limit(seg.scheduler.params)
+        rows, why = bound
         last = seg.k0 + (seg.stop - seg.start) - 1
         if last < rows:
             continue
@@ -243,61 +247,65 @@ def limit(node: Node) -> tuple[int, Invalid] | None:
 # --- torch's protocol, planned in segments ------------------------------------------------------
 
 
-@dataclass
+# Plain classes with slots, not dataclasses: these are built for every composite, and defining
+# six dataclasses would add ~1.5 ms to every start of the command line, which imports this module.
+
+
 class _Optimizer:
     """The one param group all the schedulers share."""
 
-    lr: float
-    initial_lr: float | None = None
-    momentum: float | None = None
+    __slots__ = ("lr", "initial_lr", "momentum")
+
+    def __init__(self, lr: float, initial_lr: float | None = None, momentum: float | None = None) -> None:
+        self.lr, self.initial_lr, self.momentum = lr, initial_lr, momentum
 
 
-@dataclass
 class _Scheduler:
-    leaf: Leaf
-    schedule: Schedule
-    params: dict[str, Any]
-    k: int = -1  # last_epoch
-    base: float = 0.0  # base_lrs[0]
+    """One torch scheduler: its leaf and schedule, parameters, last_epoch ``k`` and base_lrs[0]."""
+
+    __slots__ = ("leaf", "schedule", "params", "k", "base")
+
+    def __init__(self, leaf: Leaf, schedule: Schedule, params: dict[str, Any], k: int = -1,
+                 base: float = 0.0) -> None:
+        self.leaf, self.schedule, self.params, self.k, self.base = leaf, schedule, params, k, base
 
 
-@dataclass
 class _Sequential:
-    children: list[Any]
-    milestones: tuple[int, ...]
-    clock: int = 0  # its own last_epoch
+    """torch's SequentialLR: its children and milestones, and its own last_epoch ``clock``."""
+
+    __slots__ = ("children", "milestones", "clock")
+
+    def __init__(self, children: list[Any], milestones: tuple[int, ...], clock: int = 0) -> None:
+        self.children, self.milestones, self.clock = children, milestones, clock
 
 
-@dataclass
 class _Chained:
-    children: list[Any]
+    """torch's ChainedScheduler."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Any]) -> None:
+        self.children = children
 
 
-@dataclass(frozen=True)
 class _Segment:
     """Rows [start, stop) on which a scheduler steps (last_epoch k0, k0+1, ...), restarts or
     takes its initial step."""
 
-    scheduler: _Scheduler
-    start: int
-    stop: int
-    k0: int
-    kind: str
+    __slots__ = ("scheduler", "start", "stop", "k0", "kind")
+
+    def __init__(self, scheduler: _Scheduler, start: int, stop: int, k0: int, kind: str) -> None:
+        self.scheduler, self.start, self.stop, self.k0, self.kind = scheduler, start, stop, k0, kind
 
 
-@dataclass
 class _Torch:
     """The schedulers of a tree on one optimizer: constructed in torch's order (the optimizer's
     rate and momentum after it are row 0), then planned row range by row range."""
 
-    node: Node
-    lr: float
-    optimizer: _Optimizer = field(init=False)
-    root: Any = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.optimizer = _Optimizer(self.lr)
-        self.root = self._construct(self.node)
+    def __init__(self, node: Node, lr: float) -> None:
+        self.node, self.lr = node, lr
+        self.optimizer = _Optimizer(lr)
+        self.root = self._construct(node)
 
     def _construct(self, node: Node) -> Any:
         if isinstance(node, Leaf):
@@ -470,10 +478,51 @@ RESIDUAL_ULPS = 4
 REFINEMENTS = 2
 
 
+def run(node: Node, lr: float, rows: int, momentum: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows 0..rows-1 of the rate (and of the momentum, when a scheduler cycles one and
+    ``momentum`` asks for it) that torch's composite gives an optimizer whose lr is ``lr``: new
+    arrays, the caller's to change.
+
+    A long curve comes from the schedules' closed forms, stretch by stretch, computed when asked
+    (:func:`_closed_form_rates`; the momentum, which no step ever rescales, always so); the rest
+    from the scan, whose rows are cached (:func:`_scanned`)."""
+    rates = _closed_form_rates(node, lr, rows) if rows >= _kernels.FAST_FROM else None
+    if rates is None:
+        rate_parts, momentum_parts = _scanned(node, lr, rows)
+        rates = _assemble(rate_parts, rows)
+        return rates, (_assemble(momentum_parts, rows) if momentum and momentum_parts else None)
+    return rates, (_momentum_rows(node, lr, rows) if momentum else None)
+
+
+def momentum_rows(node: Node, lr: float, rows: int) -> np.ndarray | None:
+    """Rows 0..rows-1 of the momentum (None when no scheduler cycles one), without the rate."""
+    if rows >= _kernels.FAST_FROM:
+        return _momentum_rows(node, lr, rows)
+    parts = _scanned(node, lr, rows)[1]
+    return None if parts is None else _assemble(parts, rows)
+
+
+# (first row, rows after the last, values): an array, or one value for all of them.
+Part = tuple[int, int, Any]
+
+
+def _assemble(parts: tuple[Part, ...], rows: int) -> np.ndarray:
+    out = np.empty(rows)
+    for low, high, values in parts:
+        out[low:high] = values
+    return out
+
+
+def _planned(node: Node, lr: float, rows: int) -> tuple[_Torch, list[_Segment]]:
+    torch = _Torch(node, lr)
+    segments: list[_Segment] = []
+    torch.plan(torch.root, 1, rows, segments)
+    return torch, segments
+
+
 @lru_cache(maxsize=8)
-def run(node: Node, lr: float, rows: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows 0..rows-1 of the rate (and of the momentum, when a scheduler cycles one) that torch's
-    composite gives an optimizer whose lr is ``lr``.
+def _scanned(node: Node, lr: float, rows: int) -> tuple[tuple[Part, ...], tuple[Part, ...] | None]:
+    """:func:`run`'s rows (rate, momentum) by a scan over the maps of every step.
 
     Each row's steps are composed into one map and the recurrence solved by :func:`solve`. Where
     a row's steps can cancel (a cosine pulling towards an η_min far above the rate that other
@@ -483,9 +532,7 @@ def run(node: Node, lr: float, rows: int) -> tuple[np.ndarray, np.ndarray | None
     for the small corrections. torch's own rows are a fixed point of this, so it lands on torch's
     roundings, not merely near the exact values.
     """
-    torch = _Torch(node, lr)
-    segments: list[_Segment] = []
-    torch.plan(torch.root, 1, rows, segments)
+    torch, segments = _planned(node, lr, rows)
     a, p, q = np.ones(rows - 1), np.zeros(rows - 1), np.zeros(rows - 1)
     # A row's first map is taken as it is (composing it after an identity would lose its p).
     mapped = np.zeros(rows - 1, dtype=bool)
@@ -522,7 +569,156 @@ def run(node: Node, lr: float, rows: int) -> tuple[np.ndarray, np.ndarray | None
         # Rows where nothing writes the momentum keep the last value written.
         last = np.maximum.accumulate(np.where(written, np.arange(rows), 0))
         momentum = momentum[last]
-    return rates, momentum
+    return ((0, rows, rates),), (None if momentum is None else ((0, rows, momentum),))
+
+
+# --- rows from the schedules' closed forms (long curves) ----------------------------------------
+
+# Schedules whose torch step multiplies the rate by a factor (Stepping.rule with p = q = 0): over
+# steps k0..k their factors telescope to f(k) / f(k0 - 1), f the closed form at torch's base.
+FACTOR_RULES = frozenset({"exponential", "step", "multistep", "constant", "linear", "polynomial"})
+# A recursive schedule continues on its own closed form when the rate it starts from is that form
+# one step earlier, to this many ulps.
+ON_CURVE_ULPS = 4
+
+
+def _closed_form_rates(node: Node, lr: float, rows: int) -> np.ndarray | None:
+    """:func:`run`'s rates from the schedules' closed forms, or None where they do not apply.
+
+    Between two segment boundaries the same schedulers step every row, in the same order (a
+    stretch). When the last of them overwrites the rate (a restart, a closed form like OneCycleLR)
+    the stretch is its closed form. When all of them rescale the rate: one scheduler whose
+    closed form, one step before the stretch, is the rate there continues on that form (after a
+    restart, or from the start); factor schedules (ExponentialLR, LinearLR, ...) turn the rate x
+    before the stretch into x · Π f(k) / f(k0 − 1). The rest (a cosine sharing the rate in a
+    chain, a factor stepping after an overwrite in the same row) is left to the scan.
+    """
+    torch, segments = _planned(node, lr, rows)
+    before = torch.optimizer.lr
+    parts: list[Part] = [(0, 1, before)]
+    for low, high, active in _stretches(segments, rows):
+        found = _stretch(active, low, high, before)
+        if found is None:
+            return None
+        parts.append((low, high, found))
+        before = float(found[-1]) if isinstance(found, np.ndarray) else found
+    return _assemble(tuple(parts), rows)
+
+
+def _momentum_rows(node: Node, lr: float, rows: int) -> np.ndarray | None:
+    """The momentum of every row from the closed forms: in each stretch, that of the last
+    scheduler that writes one (it overwrites any before it), or the value before the stretch."""
+    torch, segments = _planned(node, lr, rows)
+    before = torch.optimizer.momentum
+    if before is None:
+        return None
+    parts: list[Part] = [(0, 1, before)]
+    for low, high, active in _stretches(segments, rows):
+        writer = next((s for s in reversed(active) if _writes_momentum(s)), None)
+        if writer is None:
+            parts.append((low, high, before))
+        else:
+            values = _series_of(writer, low, high)["momentum"]
+            parts.append((low, high, values))
+            before = float(values[-1])
+    return _assemble(tuple(parts), rows)
+
+
+def _stretches(segments: list[_Segment], rows: int) -> list[tuple[int, int, list[_Segment]]]:
+    """(low, high, the segments stepping on rows [low, high), in order) between every two segment
+    boundaries, and where a factor schedule's form goes flat (so it is one number after)."""
+    flat = [s.start + int(_flat_from(s)) - s.k0 for s in segments
+            if s.scheduler.schedule.name in FACTOR_RULES and math.isfinite(_flat_from(s))]
+    edges = {1, rows, *(s.start for s in segments), *(s.stop for s in segments), *flat}
+    bounds = sorted(edge for edge in edges if 1 <= edge <= rows)
+    return [(low, high, [s for s in segments if s.start <= low < s.stop])
+            for low, high in zip(bounds[:-1], bounds[1:])]
+
+
+def _own_params(segment: _Segment) -> dict[str, Any]:
+    """The parameters of the closed form torch's scheduler follows: its base_lrs as the base."""
+    scheduler = segment.scheduler
+    base_param = scheduler.schedule.stepping.base_param
+    return scheduler.params if base_param is None else {**scheduler.params, base_param: scheduler.base}
+
+
+def _steps_of(segment: _Segment, low: int, high: int) -> np.ndarray:
+    """The scheduler's own steps (last_epoch) at rows [low, high): unwritten when they are many and
+    the schedule's functions only ask where they start (lrplot.steps.range_aware)."""
+    first, n = segment.k0 + (low - segment.start), high - low
+    schedule = segment.scheduler.schedule
+    functions = [schedule.lr] + ([schedule.extras] if schedule.extras else [])
+    if n >= _kernels.FAST_FROM and all(is_range_aware(f) for f in functions):
+        return unread_range(first, n)
+    return step_range(first, n)
+
+
+def _form(segment: _Segment, steps: np.ndarray) -> np.ndarray:
+    return segment.scheduler.schedule.curve(steps, _own_params(segment))
+
+
+def _series_of(segment: _Segment, low: int, high: int) -> dict[str, np.ndarray]:
+    scheduler = segment.scheduler
+    return scheduler.schedule.extra_series(_steps_of(segment, low, high), scheduler.params)
+
+
+def _writes_momentum(segment: _Segment) -> bool:
+    scheduler = segment.scheduler
+    return "momentum" in scheduler.schedule.extra_series(np.zeros(1), scheduler.params)
+
+
+def _overwrites(segment: _Segment) -> bool:
+    return segment.kind == RESTART or segment.scheduler.schedule.stepping.rule is None
+
+
+def _stretch(active: list[_Segment], low: int, high: int, before: float) -> np.ndarray | float | None:
+    """Rows [low, high), on which the schedulers ``active`` step in this order, from the rate
+    ``before`` at row low − 1 (see :func:`_closed_form_rates`): an array, one value for all the
+    rows, or None where no closed form applies."""
+    if not active:
+        return before
+    if _overwrites(active[-1]):
+        last = active[-1]
+        return _form(last, step_range(0, 1) if last.kind == RESTART else _steps_of(last, low, high))
+    ks = [s.k0 + (low - s.start) for s in active]
+    if any(_overwrites(s) for s in active) or min(ks) < 1:
+        return None
+    earlier = [float(_form(s, np.array([k - 1.0]))[0]) for s, k in zip(active, ks)]
+    if len(active) == 1 and abs(before - earlier[0]) <= ON_CURVE_ULPS * np.spacing(max(abs(before), 1e-300)):
+        return _form(active[0], _steps_of(active[0], low, high))
+    if not {s.scheduler.schedule.name for s in active} <= FACTOR_RULES:
+        return None
+    if not all(math.isfinite(e) and e != 0 for e in earlier):
+        return None
+    # x · Π f(k) / f(k0 − 1): the factors that are constant here fold into the scale, and the
+    # scale into the first varying form's lr (each form is lr times a function of k).
+    scale = before / math.prod(earlier)
+    varying = []
+    for segment, k in zip(active, ks):
+        if _flat_from(segment) <= k:
+            scale *= float(_form(segment, np.array([float(k)]))[0])
+        else:
+            varying.append(segment)
+    if not math.isfinite(scale):
+        return None
+    if not varying:
+        return scale
+    first = varying[0]
+    params = _own_params(first)
+    rows = first.scheduler.schedule.curve(_steps_of(first, low, high), {**params, "lr": params["lr"] * scale})
+    for segment in varying[1:]:
+        rows *= _form(segment, _steps_of(segment, low, high))
+    return rows
+
+
+def _flat_from(segment: _Segment) -> float:
+    """The step from which a factor schedule's closed form stays the same (inf: never)."""
+    params = segment.scheduler.params
+    if segment.scheduler.schedule.name in ("constant", "linear", "polynomial"):
+        return params["total_iters"]
+    if segment.scheduler.schedule.name == "multistep":
+        return max(params["milestones"])
+    return math.inf
 
 
 def _cancels(node: Node) -> bool:
@@ -546,23 +742,29 @@ def _step_each(maps, before: np.ndarray) -> np.ndarray:
     return x
 
 
-def _rows(t: np.ndarray) -> tuple[int, np.ndarray | None]:
-    """How many rows to run for ``t``, and the indices to take (None: all of them, in order)."""
+def _rows(t: np.ndarray) -> tuple[int, np.ndarray | slice]:
+    """How many rows to run for ``t``, and the rows to take (a slice for a step range)."""
     found = as_range(t)
-    if found is not None and found[0] == 0:
-        return max(found[1], 1), None
+    if found is not None:
+        return max(found[0] + found[1], 1), slice(found[0], found[0] + found[1])
     index = t.astype(np.intp)
     return (int(index.max()) + 1 if index.size else 1), index
 
 
-def rates(node: Node, lr: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """The rate and momentum at steps ``t``."""
+def rates(
+    node: Node, lr: float, t: np.ndarray, momentum: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rate and momentum (unless not asked for) at steps ``t``."""
     rows, index = _rows(t)
-    lr_rows, momentum = run(node, lr, rows)
-    # Copies: the rows are cached, and a curve's arrays are its owner's to change.
-    if index is None:
-        return lr_rows[: len(t)].copy(), (None if momentum is None else momentum[: len(t)].copy())
-    return lr_rows[index], (None if momentum is None else momentum[index])
+    lr_rows, momentum_rows = run(node, lr, rows, momentum)
+    return lr_rows[index], (None if momentum_rows is None else momentum_rows[index])
+
+
+def _momentum_at(node: Node, lr: float, t: np.ndarray) -> dict[str, np.ndarray]:
+    """The momentum at steps ``t``, when a scheduler cycles one (without putting the rate together)."""
+    rows, index = _rows(t)
+    momentum = momentum_rows(node, lr, rows)
+    return {} if momentum is None else {"momentum": momentum[index]}
 
 
 # --- annotations and warnings -------------------------------------------------------------------
@@ -596,25 +798,80 @@ def annotations(node: Node, rows: int) -> Annotations:
 
 
 def warnings(node: Node, lr: float, rows: int) -> tuple[str, ...]:
-    """The schedules' own warnings, and a warm-up that does not lead where the schedule starts."""
+    """The schedules' own warnings, each for the rows it is stepped through here (a cosine that
+    takes over at step 5 of 100 runs 95 of them), and warm-ups that do not lead where their
+    schedule starts."""
+    torch = _Torch(node, lr)
+    segments: list[_Segment] = []
+    torch.plan(torch.root, 1, rows, segments)
     found: list[str] = []
-    for leaf in leaves(node):
-        schedule = REGISTRY[leaf.name]
+    for scheduler in _schedulers(torch.root):
+        leaf, schedule = scheduler.leaf, scheduler.schedule
         if schedule.warn:
-            found += [f"{leaf.where}{w}" for w in schedule.warn(dict(leaf.params), rows)]
+            own_rows = max(scheduler.k + 1, 0)  # its last_epoch after the last row, plus row 0
+            found += [f"{leaf.where}{w}" for w in schedule.warn(dict(leaf.params), own_rows)]
+    restarted = {id(seg.scheduler.leaf) for seg in segments if seg.kind == RESTART}
+    ramps = {id(s.leaf): s.k for s in _schedulers(torch.root)}
     for sequence in _warm_ups(node):
-        target = sequence.children[1]
-        stepping = REGISTRY[target.name].stepping if isinstance(target, Leaf) else None
-        if stepping and stepping.sets_lr:
-            start = dict(target.params)[stepping.sets_lr]
-            if start != lr:
-                found.append(
-                    f"{sequence.where}the warm-up ramps to lr {lr:g} and the cycle then starts at "
-                    f"{stepping.sets_lr} {start:g}: in torch the warm-up scales the optimizer's lr, "
-                    f"which {REGISTRY[target.name].torch_class} replaces; set lr to {start:g} for a "
-                    "continuous ramp"
-                )
+        linear, target = sequence.children
+        handed_over = id(target) in restarted
+        # The whole curve only if a jump at the hand-over asks whether it ever climbs back.
+        after = (lambda: run(node, lr, rows, momentum=False)[0]) if sequence is node and handed_over else None
+        found += [
+            f"{sequence.where}{w}" for w in warm_up_traps(sequence, handed_over, ramps[id(linear)], after)
+        ]
     return tuple(found)
+
+
+def warm_up_traps(
+    sequence: Sequence, handed_over: bool, ramp_k: int, curve: Callable[[], np.ndarray] | None
+) -> list[str]:
+    """A warm-up whose peak is never reached, or that jumps at the hand-over.
+
+    The warm-up and its schedule are run on their own: row 0 is the peak times start_factor, each
+    row climbs by peak·(1 − start_factor)/N, and at row N the schedule takes over. ``ramp_k`` is
+    the last step the warm-up's LinearLR got here; ``curve`` gives the whole curve, when the
+    warm-up is the whole schedule (to tell whether the rate ever gets to the peak after a drop)."""
+    linear, target = sequence.children
+    params = dict(linear.params)
+    steps, factor, lr = sequence.milestones[0], params["start_factor"], params["lr"]
+    schedule = REGISTRY[target.name]
+    stepping = schedule.stepping
+    if stepping.sets_lr:
+        start = dict(target.params)[stepping.sets_lr]
+        if start == lr:
+            return []
+        return [
+            f"the warm-up ramps to lr {lr:g} and the cycle then starts at "
+            f"{stepping.sets_lr} {start:g}: in torch the warm-up scales the optimizer's lr, "
+            f"which {schedule.torch_class} replaces; set lr to {start:g} for a continuous ramp"
+        ]
+    alone = run(sequence, lr, steps + 1)[0]
+    peak = alone[0] / factor
+    if not 0 < peak < np.inf:  # a rate that underflowed or overflowed: nothing to compare
+        return []
+    if not handed_over:
+        got = min(max(ramp_k, 0), steps - 1)
+        return [
+            f"the warm-up is cut off after {got + 1} of its {steps} steps: the rate gets to "
+            f"{alone[got]:g}, {alone[got] / peak:.0%} of the {peak:g} it ramps to, and "
+            f"{target.name} never starts; leave the warm-up room (a later milestone), or "
+            "shorten warmup_steps"
+        ]
+    start = alone[steps]
+    rise = peak * (1 - factor) / steps
+    # Within one warm-up step of the peak is a continuous hand-over (row N is usually the peak).
+    if abs(start - peak) <= max(rise, 1e-9 * peak):
+        return []
+    never = ""
+    if curve is not None and not np.nanmax(curve()[steps:]) >= peak * (1 - 1e-9):
+        never = f", and never gets to {peak:g}"
+    return [
+        f"the warm-up ramps to {peak:g}, but {target.name} takes over at step {steps} at "
+        f"{start:g}: the rate jumps {'down' if start < peak else 'up'} to {start / peak:.3g}x"
+        f"{never}; a warm-up should end where its schedule starts: make {target.name} start at "
+        "the full rate, or leave out the warm-up"
+    ]
 
 
 def _warm_ups(node: Node) -> list[Sequence]:
@@ -669,30 +926,32 @@ def _check_milestones(params: dict[str, Any]) -> None:
             )
 
 
+@range_aware
 def sequential(t: np.ndarray, *, lr: float, milestones, schedules) -> np.ndarray:
     """η_t of torch's SequentialLR: schedule i runs from milestone i−1 (its own step 0 there, the
     closed form torch's _update_lr(0) restarts it with) to milestone i; the first runs from the
     optimizer's initial_lr. See the module's notes for how torch's quirks come out."""
     node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
-    return rates(node, lr, t)[0]
+    return rates(node, lr, t, momentum=False)[0]
 
 
+@range_aware
 def chained(t: np.ndarray, *, lr: float, schedules) -> np.ndarray:
     """η_t of torch's ChainedScheduler: every schedule steps on the same rate in turn, so the
     factors of recursive schedules multiply (η_0 · Π_i f_i(t)), and a schedule that overwrites
     the rate (OneCycleLR, CyclicLR, CosineAnnealingWarmRestarts) resets it for the ones after it."""
-    return rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)[0]
+    return rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t, momentum=False)[0]
 
 
+@range_aware
 def _sequential_momentum(t: np.ndarray, *, lr: float, milestones, schedules) -> dict[str, np.ndarray]:
     node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
-    momentum = rates(node, lr, t)[1]
-    return {} if momentum is None else {"momentum": momentum}
+    return _momentum_at(node, lr, t)
 
 
+@range_aware
 def _chained_momentum(t: np.ndarray, *, lr: float, schedules) -> dict[str, np.ndarray]:
-    momentum = rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)[1]
-    return {} if momentum is None else {"momentum": momentum}
+    return _momentum_at(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)
 
 
 def _limit(name: str):

@@ -7,11 +7,14 @@ import math
 import numpy as np
 
 from lrplot.params import Integer, Real
-from lrplot.registry import Schedule, Stepping, register
+from lrplot.registry import Annotations, Phase, Schedule, Stepping, register
+from lrplot.steps import range_aware
 
+from . import _kernels
 from ._common import BASE_LR
 
 
+@range_aware
 def cosine_annealing(t: np.ndarray, *, lr: float, t_max: int, eta_min: float) -> np.ndarray:
     """η_t = η_min + (η_0 − η_min) · (1 + cos(π·t / T_max)) / 2.
 
@@ -20,7 +23,26 @@ def cosine_annealing(t: np.ndarray, *, lr: float, t_max: int, eta_min: float) ->
 
     >>> cosine_annealing(np.array([0.0, 1.0, 2.0]), lr=1.0, t_max=2, eta_min=0.0)
     array([1. , 0.5, 0. ])
+
+    A long step range takes angle addition over blocks (_kernels.cosine), with the angle reduced
+    modulo the period 2·T_max first; the steps where cos is ±1 keep this formula's exact values.
     """
+    span = _kernels.long_range(t)
+    if span is not None:
+        first, n = span
+        period = 2 * t_max
+        if period <= _kernels.BLOCK:
+            # One period by this formula, on steps reduced modulo it, repeated.
+            steps = ((first + np.arange(period)) % period).astype(np.float64)
+            return _kernels.tile(n, cosine_annealing(steps, lr=lr, t_max=t_max, eta_min=eta_min))
+        half = (lr - eta_min) / 2.0
+        out = _kernels.cosine(np.empty(n), first, start=0, length=t_max, amp=half, mid=eta_min + half,
+                              periodic=True)
+        # At multiples of T_max this formula gives lr and eta_min exactly, and so does torch.
+        top, bottom = cosine_annealing(np.array([0.0, t_max]), lr=lr, t_max=t_max, eta_min=eta_min)
+        out[_kernels.steps_at(first, n, period, 0)] = top
+        out[_kernels.steps_at(first, n, period, t_max)] = bottom
+        return out
     return eta_min + (lr - eta_min) * (1.0 + np.cos(np.pi * t / t_max)) / 2.0
 
 
@@ -41,6 +63,47 @@ def cosine_rule(
     return np.where(restart, 1.0, ratio), eta_min, np.where(restart, eta_min + climb, eta_min)
 
 
+# --- traps --------------------------------------------------------------------------------------
+
+
+def eta_min_trap(lr: float, eta_min: float, torch_class: str) -> tuple[str, ...]:
+    """eta_min >= lr: the "annealing" is a flat line or a climb (the seed's
+    CosineAnnealingLR(T_max=20, eta_min=1e-3) on an optimizer with lr=1e-3 is flat)."""
+    if eta_min < lr:
+        return ()
+    what = "equals" if eta_min == lr else "is above"
+    shape = "stays flat at lr" if eta_min == lr else "rises from lr to eta_min instead of falling"
+    return (
+        f"eta_min {eta_min:g} {what} lr {lr:g}: the rate {shape} ({torch_class} anneals from the "
+        "optimizer's lr down to eta_min); set eta_min below lr, e.g. 0 or lr / 100",
+    )
+
+
+def past_t_max(t_max: int, n: int) -> bool:
+    """Whether rows run past step t_max, where torch's cosine turns and climbs again."""
+    return n > t_max + 1
+
+
+def warn_cosine(params, n: int) -> tuple[str, ...]:
+    found = eta_min_trap(params["lr"], params["eta_min"], "CosineAnnealingLR")
+    t_max = params["t_max"]
+    if past_t_max(t_max, n):
+        found += (
+            f"{n} steps run past t_max {t_max}: after step {t_max} the rate climbs back up from "
+            f"eta_min (torch's cosine keeps going: back at lr at step {2 * t_max}); to end at "
+            f"eta_min, set t_max to {n - 1} (the last step), or use {n - t_max - 1} fewer steps",
+        )
+    return found
+
+
+def annotate_cosine(params, n: int) -> Annotations:
+    """Past t_max, the annealing and the climb after it as two phases: the picture shows the turn."""
+    t_max = params["t_max"]
+    if not past_t_max(t_max, n):
+        return Annotations()
+    return Annotations(phases=(Phase("annealing", 0, t_max), Phase("past t_max", t_max, n - 1)))
+
+
 COSINE = register(
     Schedule(
         name="cosine",
@@ -56,6 +119,8 @@ COSINE = register(
         horizon_text="t_max + 1 rows (steps 0..t_max), so the curve reaches eta_min",
         example="cosine --lr 0.1 --t-max 20 --eta-min 0.001",
         stepping=Stepping(rule=cosine_rule),
+        annotate=annotate_cosine,
+        warn=warn_cosine,
     )
 )
 
@@ -65,11 +130,17 @@ def _cycle_starts(t_0: int, t_mult: int, last: float) -> np.ndarray:
     starts = [0]
     length = t_0
     while starts[-1] <= last:
-        starts.append(starts[-1] + length)
+        # The cycle that runs past `last` may be astronomically long (a huge T_mult): capping it
+        # keeps it a float and leaves T_cur / T_i, already ~0, as it is.
+        starts.append(min(starts[-1] + length, CYCLE_CAP))
         length *= t_mult
     return np.array(starts, dtype=np.float64)
 
 
+CYCLE_CAP = 2**1000
+
+
+@range_aware
 def cosine_warm_restarts(
     t: np.ndarray, *, lr: float, t_0: int, t_mult: int, eta_min: float
 ) -> np.ndarray:
@@ -82,6 +153,13 @@ def cosine_warm_restarts(
     >>> cosine_warm_restarts(np.arange(5.0), lr=1.0, t_0=2, t_mult=1, eta_min=0.0)
     array([1. , 0.5, 1. , 0.5, 1. ])
     """
+    span = _kernels.long_range(t)
+    if span is not None:
+        first, n = span
+        if t_mult == 1 and t_0 <= n // 2:
+            # Every cycle is the same: one period of rows, repeated.
+            return _kernels.tile(n, _restarts_by_cycle(first, t_0, lr=lr, t_0=t_0, t_mult=1, eta_min=eta_min))
+        return _restarts_by_cycle(first, n, lr=lr, t_0=t_0, t_mult=t_mult, eta_min=eta_min)
     if t_mult == 1:
         t_cur, t_i = t % t_0, float(t_0)
     else:
@@ -90,6 +168,29 @@ def cosine_warm_restarts(
         t_cur = t - starts[cycle]
         t_i = t_0 * np.power(float(t_mult), cycle)
     return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t_cur / t_i)) / 2
+
+
+def _restarts_by_cycle(first: int, n: int, *, lr: float, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
+    """Rows first..first+n−1 of :func:`cosine_warm_restarts`, cycle by cycle: a long stretch of a
+    cycle by angle addition (its first step, cos 0 = 1, by the formula), a short one plainly."""
+    out = np.empty(n)
+    starts = _cycle_starts(t_0, t_mult, float(first + n - 1))
+    half = (lr - eta_min) / 2.0
+    length = t_0
+    for begin, end in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        low, high = max(int(begin), first), min(end, first + n)
+        if high > low:
+            rows = slice(low - first, int(high) - first)
+            if high - low < _kernels.FAST_FROM:
+                steps = np.arange(low, int(high), dtype=np.float64)
+                out[rows] = cosine_warm_restarts(steps, lr=lr, t_0=t_0, t_mult=t_mult, eta_min=eta_min)
+            else:
+                _kernels.cosine(out[rows], low, start=begin, length=min(length, CYCLE_CAP), amp=half,
+                                mid=eta_min + half, periodic=length < 2**52)
+                if low == begin:
+                    out[low - first] = eta_min + (lr - eta_min) * (1 + np.cos(0.0)) / 2
+        length *= t_mult
+    return out
 
 
 # Three cycles and the restart after them show the shape; a huge T_mult is cut at 10^6 rows.
@@ -118,6 +219,7 @@ COSINE_RESTARTS = register(
         horizon_text="three cycles and the first step of the fourth: "
         "t_0 * (1 + t_mult + t_mult^2) + 1 rows (at most 10^6)",
         example="cosine-restarts --lr 0.1 --t-0 10 --t-mult 2 --eta-min 0.001",
+        warn=lambda p, n: eta_min_trap(p["lr"], p["eta_min"], "CosineAnnealingWarmRestarts"),
         # get_lr is a closed form of T_cur; _update_lr(0) in a SequentialLR does not reset T_cur,
         # but nothing steps a scheduler before its milestone, so T_cur is still 0 there.
         stepping=Stepping(),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Switch
 from lrplot.registry import Annotations, Context, Schedule, Stepping, register
+from lrplot.steps import range_aware
+
+from . import _kernels
 
 # Three cycles show the shape, and two halvings of triangular2.
 CYCLES_SHOWN = 3
@@ -35,6 +38,7 @@ def _amplitude(t: np.ndarray, cycle: np.ndarray, mode: str, gamma: float) -> np.
     return 1.0
 
 
+@range_aware
 def cyclic(
     t: np.ndarray,
     *,
@@ -53,10 +57,16 @@ def cyclic(
     ...        mode="triangular", gamma=1.0)
     array([1., 2., 3., 2., 1.])
     """
+    span = _kernels.long_range(t)
+    if span is not None:
+        shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+        return _wave(*span, top=base_lr, height=max_lr - base_lr, sign=1.0, shape=shape,
+                     plain=lambda steps: cyclic(steps, base_lr=base_lr, max_lr=max_lr, **shape))
     cycle, scale = _position(t, step_size_up, step_size_down)
     return base_lr + (max_lr - base_lr) * scale * _amplitude(t, cycle, mode, gamma)
 
 
+@range_aware
 def cyclic_momentum(
     t: np.ndarray,
     *,
@@ -71,9 +81,102 @@ def cyclic_momentum(
     """Momentum (or Adam's beta1) mirrors the rate: max_momentum − (max − base) · s_t · a_t."""
     if not cycle_momentum:
         return {}
+    span = _kernels.long_range(t)
+    if span is not None:
+        shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+        momentum = {"cycle_momentum": True, "base_momentum": base_momentum, "max_momentum": max_momentum}
+        return {"momentum": _wave(
+            *span, top=max_momentum, height=max_momentum - base_momentum, sign=-1.0, shape=shape,
+            plain=lambda steps: cyclic_momentum(steps, **shape, **momentum)["momentum"],
+        )}
     cycle, scale = _position(t, step_size_up, step_size_down)
     amplitude = _amplitude(t, cycle, mode, gamma)
     return {"momentum": max_momentum - (max_momentum - base_momentum) * scale * amplitude}
+
+
+# --- long step ranges, a run of cycles at a time ------------------------------------------------
+
+
+def _cycle_runs(last: int) -> list[tuple[int, int]]:
+    """Runs [first, last] of cycle numbers over which t/total and 1 + t/total stay in one binade
+    each: cycle 1, then for k >= 1 cycle 2^k alone and cycles 2^k + 1 .. 2^(k+1) − 1."""
+    runs = [(1, 1)]
+    k = 1
+    while 2**k <= last:
+        runs += [(2**k, 2**k), (2**k + 1, 2 ** (k + 1) - 1)]
+        k += 1
+    return runs
+
+
+def _wave(
+    first: int,
+    n: int,
+    *,
+    top: float,
+    height: float,
+    sign: float,
+    shape: Mapping[str, Any],
+    plain: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """top + sign·(height·s_t)·a_t for t = first..first+n−1 (the rate: sign +1; the momentum: −1),
+    bit for bit the formula ``plain`` except exp_range's γ^t, which takes block products.
+
+    The triangle repeats exactly, roundings included, over each run of :func:`_cycle_runs`: in
+    cycle q (t = (q−1)·total + r) the exact t/total is (q−1) + r/total, and rounding it to the
+    grid of its binade (a grid on which q−1 is an even multiple of the spacing) adds q−1 to
+    r/total rounded the same way; so t/total − (q−1), 1 + t/total − q, x, s_t and the height
+    depend on r alone while both binades stay. One cycle of each run is computed by the formula
+    and repeated; a_t is 1, 1/2^(q−1) per cycle (an outer product) or γ^t = γ^((q−1)·total)·γ^r,
+    which makes each run of whole cycles one matrix product [top, sign·a_q] @ [1; height·s_r·γ^r].
+    """
+    up, down, mode, gamma = (shape[k] for k in ("step_size_up", "step_size_down", "mode", "gamma"))
+    total = up + (down if down is not None else up)
+    out = np.empty(n)
+    last_cycle = (first + n - 1) // total + 1
+    offsets = np.arange(total, dtype=np.float64)
+    for run_first, run_last in _cycle_runs(last_cycle):
+        low = max((run_first - 1) * total, first)
+        high = min(run_last * total, first + n)
+        if high <= low:
+            continue
+        whole_first = -(-low // total) * total  # the first step of a whole cycle in the run
+        whole = (high - whole_first) // total
+        if whole < 2:
+            _plainly(out, first, low, high, plain)
+            continue
+        _plainly(out, first, low, whole_first, plain)
+        _plainly(out, first, whole_first + whole * total, high, plain)
+        # The height·s_r of one cycle of the run, by the formula about 0 with amplitude 1.
+        heights = cyclic(whole_first + offsets, base_lr=0.0, max_lr=height, step_size_up=up,
+                         step_size_down=down, mode="triangular", gamma=1.0)
+        cycles = whole_first // total + 1 + np.arange(whole, dtype=np.float64)
+        rows = out[whole_first - first : whole_first - first + whole * total].reshape(whole, total)
+        if mode == "triangular":
+            rows[:] = top + sign * (heights * 1.0)
+            continue
+        if mode == "triangular2":
+            # The formula's own two roundings (a power of two times the height is exact until it
+            # is subnormal), a few cycles at a time so that the second pass finds them in cache.
+            amplitude = 1 / np.power(2.0, cycles - 1)
+            group = max(1, _kernels.FAST_FROM // total)
+            for j in range(0, whole, group):
+                part = rows[j : j + group]
+                np.multiply(amplitude[j : j + group, None], heights, out=part)
+                (np.add if sign > 0 else np.subtract)(top, part, out=part)
+            continue
+        amplitude = np.power(gamma, (cycles - 1) * total)
+        amplitude[amplitude < _kernels.TINY] = 0.0  # its products would only be subnormal
+        left = np.stack((np.full(whole, top), sign * amplitude), axis=1)
+        np.matmul(left, np.stack((np.ones(total), heights * np.power(gamma, offsets))), out=rows)
+    return out
+
+
+def _plainly(out: np.ndarray, first: int, low: int, high: int, plain) -> None:
+    """Steps [low, high) of ``out`` (whose row 0 is step ``first``) by the formula, a slice at a
+    time (its temporaries stay small)."""
+    for start in range(low, high, _kernels.FAST_FROM):
+        stop = min(start + _kernels.FAST_FROM, high)
+        out[start - first : stop - first] = plain(np.arange(start, stop, dtype=np.float64))
 
 
 def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:

@@ -6,12 +6,15 @@ import numpy as np
 
 from lrplot.params import Integer, Real
 from lrplot.registry import Schedule, Stepping, register
+from lrplot.steps import range_aware
 
+from . import _kernels
 from ._common import BASE_LR
 
 TOTAL_ITERS_DEFAULT = 5  # torch's default for all three
 
 
+@range_aware
 def constant(t: np.ndarray, *, lr: float, factor: float, total_iters: int) -> np.ndarray:
     """η_t = η_0 · factor for t < total_iters, then η_0.
 
@@ -21,6 +24,11 @@ def constant(t: np.ndarray, *, lr: float, factor: float, total_iters: int) -> np
     >>> constant(np.arange(4.0), lr=1.0, factor=0.5, total_iters=2)
     array([0.5, 0.5, 1. , 1. ])
     """
+    span = _kernels.long_range(t)
+    if span is not None:
+        first, n = span
+        bounds = [0, min(max(total_iters - first, 0), n), n]
+        return _kernels.pieces(n, bounds, [lr * factor, lr])
     return np.where(t < total_iters, lr * factor, lr)
 
 
@@ -30,18 +38,34 @@ def constant_rule(k: np.ndarray, *, factor: float, total_iters: int) -> tuple[np
     return np.where(k == 0, factor, a), 0.0, 0.0
 
 
+@range_aware
 def linear(
     t: np.ndarray, *, lr: float, start_factor: float, end_factor: float, total_iters: int
 ) -> np.ndarray:
     """η_t = η_0 · (s + (e − s) · min(t, T) / T) with s, e the start and end factors, T total_iters.
 
     torch multiplies the rate by a ratio of consecutive factors each step; the products telescope
-    to this. The operations are those of torch's closed form.
+    to this. min(t, T) / T is taken first so the end is exactly e (torch's own closed form,
+    which multiplies by min(t, T) before dividing, can miss it by an ulp: a tiny negative rate
+    for e = 0).
 
     >>> linear(np.arange(4.0), lr=1.0, start_factor=0.25, end_factor=1.0, total_iters=2)
     array([0.25 , 0.625, 1.   , 1.   ])
     """
-    return lr * (start_factor + (end_factor - start_factor) * np.minimum(t, total_iters) / total_iters)
+    span = _kernels.long_range(t)
+    if span is not None:
+        def plain(steps: np.ndarray) -> np.ndarray:
+            return linear(steps, lr=lr, start_factor=start_factor, end_factor=end_factor,
+                          total_iters=total_iters)
+
+        # The ramp is a straight line (from this formula at each block's start), then flat.
+        first, n = span
+        ramp = min(max(total_iters - first, 0), n)
+        out = np.empty(n)
+        _kernels.affine(out[:ramp], first, slope=lr * (end_factor - start_factor) / total_iters, plain=plain)
+        out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
+        return out
+    return lr * (start_factor + (end_factor - start_factor) * (np.minimum(t, total_iters) / total_iters))
 
 
 def linear_rule(
@@ -56,12 +80,26 @@ def linear_rule(
     return np.where(k == 0, start_factor, a), 0.0, 0.0
 
 
+@range_aware
 def polynomial(t: np.ndarray, *, lr: float, total_iters: int, power: float) -> np.ndarray:
     """η_t = η_0 · (1 − min(t, T) / T)^power: down to 0 at T = total_iters, then 0.
 
     >>> polynomial(np.arange(4.0), lr=1.0, total_iters=2, power=2.0)
     array([1.  , 0.25, 0.  , 0.  ])
+
+    A long step range sums the binomial series of the power in blocks (_kernels.power).
     """
+    span = _kernels.long_range(t)
+    if span is not None:
+        def plain(steps: np.ndarray) -> np.ndarray:
+            return polynomial(steps, lr=lr, total_iters=total_iters, power=power)
+
+        first, n = span
+        ramp = min(max(total_iters - first, 0), n)
+        out = np.empty(n)
+        _kernels.power(out[:ramp], first, total=total_iters, p=power, plain=plain)
+        out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
+        return out
     return lr * np.power(1.0 - np.minimum(t, total_iters) / total_iters, power)
 
 

@@ -9,6 +9,9 @@ import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Switch
 from lrplot.registry import Annotations, Context, Phase, Schedule, Stepping, register
+from lrplot.steps import range_aware
+
+from . import _kernels
 
 
 def phase_ends(total_steps: int, pct_start: float, three_phase: bool) -> list[float]:
@@ -32,6 +35,9 @@ def _anneal(start: np.ndarray, end: np.ndarray, pct: np.ndarray, strategy: str) 
 def _piecewise(t, ends, values, strategy):
     """Anneal between ``values[i]`` and ``values[i+1]`` over phase i; steps past the end extrapolate
     the last phase, as torch's loop does."""
+    span = _kernels.long_range(t)
+    if span is not None:
+        return _by_phase(*span, ends, values, strategy)
     ends = np.asarray(ends, dtype=np.float64)
     starts = np.concatenate(([0.0], ends[:-1]))
     # torch takes the first phase with step <= end (the last phase catches everything after).
@@ -42,11 +48,38 @@ def _piecewise(t, ends, values, strategy):
     return _anneal(v[phase], v[phase + 1], pct, strategy)
 
 
+def _by_phase(first: int, n: int, ends, values, strategy) -> np.ndarray:
+    """:func:`_piecewise` over a long step range, phase by phase: a cosine by angle addition, a
+    line from the formula at each block's start; each phase's first and last step (pct 0 and, when
+    the phase ends on a step, 1, where torch lands exactly on the phase's rates) by the formula."""
+    out = np.empty(n)
+    starts = [0.0, *ends[:-1]]
+
+    def plain(steps: np.ndarray) -> np.ndarray:
+        return _piecewise(steps, ends, values, strategy)
+
+    for phase, (low, high) in enumerate(_kernels.phase_rows(first, n, ends)):
+        rows, begin, length = out[low:high], starts[phase], ends[phase] - starts[phase]
+        start, end = values[phase], values[phase + 1]
+        if high - low < _kernels.FAST_FROM:
+            rows[:] = plain(np.arange(first + low, first + high, dtype=np.float64))
+            continue
+        if strategy == "cos":
+            half = (start - end) / 2.0
+            _kernels.cosine(rows, first + low, start=begin, length=length, amp=half, mid=end + half,
+                            periodic=False)
+        else:
+            _kernels.affine(rows, first + low, slope=(end - start) / length, plain=plain)
+        rows[[0, -1]] = plain(np.array([first + low, first + high - 1], dtype=np.float64))
+    return out
+
+
 def _rates(max_lr, div_factor, final_div_factor):
     initial_lr = max_lr / div_factor
     return initial_lr, initial_lr / final_div_factor
 
 
+@range_aware
 def one_cycle(
     t: np.ndarray,
     *,
@@ -77,6 +110,7 @@ def one_cycle(
     return _piecewise(t, phase_ends(total_steps, pct_start, three_phase), values, anneal_strategy)
 
 
+@range_aware
 def one_cycle_momentum(
     t: np.ndarray,
     *,
@@ -128,7 +162,8 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
             "pct_start",
             "three_phase",
         )
-    return {**params, "total_steps": total}
+    # Kept as torch's OneCycleLR takes it: warn() checks total_steps against it.
+    return {**params, "total_steps": total, "steps_per_epoch": per_epoch}
 
 
 def limit(params: Mapping[str, Any]) -> tuple[int, Invalid]:
@@ -137,8 +172,30 @@ def limit(params: Mapping[str, Any]) -> tuple[int, Invalid]:
     # the call after that; neither is a rate anyone should train with.
     return total, Invalid(
         f"the cycle has {total} steps (rows 0..{total - 1}); past them torch extrapolates, then "
-        f"raises 'Tried to step {total + 2} times'; raise {{}} (or {{}}) to plot more",
+        f"raises 'Tried to step {total + 1} times'; raise {{}} (or {{}}) to plot more",
         "total_steps", "epochs",
+    )
+
+
+def warn(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    """total_steps that is not epochs x steps_per_epoch: OneCycleLR counts batches, and the step()
+    after total_steps of them raises (the extrapolated row before it is the last one allowed)."""
+    total, per_epoch = params["total_steps"], params.get("steps_per_epoch")
+    if params["epochs"] is not None or per_epoch is None or total % per_epoch == 0:
+        return ()
+    size = "set total_steps = epochs x steps_per_epoch, or give epochs with steps_per_epoch"
+    if total < per_epoch:
+        return (
+            f"total_steps {total} is less than one epoch of {per_epoch} steps: OneCycleLR counts "
+            f"batches, not epochs, and step() number {total + 1} raises 'Tried to step {total + 1} "
+            f"times' in the first epoch; {size} instead of total_steps",
+        )
+    whole = total // per_epoch
+    return (
+        f"total_steps {total} is {total / per_epoch:.4g} epochs of {per_epoch} steps: OneCycleLR "
+        f"counts batches, so epoch {whole + 1} stops at its batch {total % per_epoch + 1} with "
+        f"'Tried to step {total + 1} times', and {whole} epochs leave the cycle unfinished; "
+        f"{size} (e.g. {whole + 1} x {per_epoch} = {(whole + 1) * per_epoch})",
     )
 
 
@@ -182,6 +239,7 @@ ONECYCLE = register(
         limit=limit,
         extras=one_cycle_momentum,
         annotate=annotate,
+        warn=warn,
         example="onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
         # The constructor overwrites the optimizer's initial_lr with max_lr / div_factor (and sets
         # max_lr, min_lr and the momentum bounds on it); get_lr reads those, never the rate.

@@ -1,0 +1,276 @@
+"""PyTorch code from curves: the scheduler lrplot computed, built and stepped as torch expects."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import WARMUP_START_FACTOR, WARMUP_STEPS, Curve, Spec
+from .registry import all_schedules
+from .schedules.compose import optimizer_lr
+
+# lrplot spells parameters in snake_case throughout; torch capitalises a few.
+TORCH_NAMES = {"t_max": "T_max", "t_0": "T_0", "t_mult": "T_mult"}
+# Parameters that are not arguments of the scheduler: the optimizer's lr, and plateau's input.
+NOT_ARGUMENTS = frozenset({"lr", "metrics", "column"})
+# torch documents these as stepped after every batch; every other scheduler is stepped per epoch
+# unless --steps-per-epoch says that lrplot's steps are batches.
+PER_BATCH = frozenset({"OneCycleLR", "CyclicLR"})
+# SGD with momentum: OneCycleLR and CyclicLR cycle it, and it is what most people start from.
+MOMENTUM = 0.9
+# The longest line of emitted code (calls and lists beyond it are broken over lines).
+WIDTH = 96
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the code needs about one schedule: a Spec or a Curve's parameters, normalised."""
+
+    schedule: str
+    params: Mapping[str, Any]
+    warmup_steps: int | None = None
+    warmup_start_factor: float | None = None
+
+    @classmethod
+    def of(cls, item: Curve | Spec) -> Request:
+        if isinstance(item, Spec):
+            return cls(item.schedule, item.params, item.warmup_steps, item.warmup_start_factor)
+        params = dict(item.params)
+        steps = params.pop(WARMUP_STEPS.name, None)
+        factor = params.pop(WARMUP_START_FACTOR.name, None)
+        return cls(item.schedule, params, steps, factor)
+
+
+@dataclass
+class _Code:
+    """Lines of scheduler construction, the torch classes they use and the names they take."""
+
+    lines: list[str] = field(default_factory=list)
+    classes: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=lambda: {"scheduler", "optimizer", "model"})
+
+    def name(self, base: str) -> str:
+        """``base``, or ``base_2``, ``base_3``, ... when it is taken."""
+        name, count = base, 1
+        while name in self.taken:
+            count += 1
+            name = f"{base}_{count}"
+        self.taken.add(name)
+        return name
+
+    def construct(self, variable: str, torch_class: str, arguments: Sequence[str]) -> None:
+        self.classes.add(torch_class)
+        call = f"{variable} = {torch_class}({', '.join(['optimizer', *arguments])})"
+        if len(call) <= WIDTH:
+            self.lines.append(call)
+            return
+        self.lines.append(f"{variable} = {torch_class}(")
+        self.lines += [f"    {argument}," for argument in ["optimizer", *arguments]]
+        self.lines.append(")")
+
+
+def literal(value: Any) -> str:
+    """Python source for a parameter value that evaluates to the same value (floats by repr)."""
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return 'float("nan")'
+        if math.isinf(value):
+            return f'float("{"-" if value < 0 else ""}inf")'
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)  # double quotes, as most Python code is written
+    return repr(value)
+
+
+def arguments(request: Request) -> list[str]:
+    """``name=value`` for the scheduler's constructor: required parameters, and every other one
+    that differs from its default (lrplot's defaults are torch's, checked by the tests)."""
+    schedule = all_schedules()[request.schedule]
+    params = request.params
+    out = []
+    by_epochs = params.get("epochs") is not None
+    for param in schedule.params:
+        value = params.get(param.name)
+        if param.name in NOT_ARGUMENTS or value is None:
+            continue
+        # 1cycle given by epochs: torch takes epochs and steps_per_epoch, and derives total_steps.
+        if by_epochs and param.name == "total_steps":
+            continue
+        if param.required or value != param.default:
+            out.append(f"{TORCH_NAMES.get(param.name, param.name)}={literal(value)}")
+        if by_epochs and param.name == "epochs":
+            out.append(f"steps_per_epoch={literal(params['steps_per_epoch'])}")
+    return out
+
+
+def _children(request: Request) -> tuple[Spec, ...] | None:
+    children = request.params.get("schedules")
+    return tuple(children) if isinstance(children, (tuple, list)) else None
+
+
+def _build(request: Request, code: _Code, variable: str | None = None) -> str:
+    """Emit the construction of ``request``'s scheduler (children first: torch's order) and
+    return the variable that holds it."""
+    schedule = all_schedules()[request.schedule]
+    if request.warmup_steps is not None:
+        # A warm-up is SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], [N]).
+        warm = code.name("warmup")
+        factor = request.warmup_start_factor
+        shown = [] if factor == WARMUP_START_FACTOR.default else [f"start_factor={literal(factor)}"]
+        code.construct(warm, "LinearLR", [*shown, f"total_iters={request.warmup_steps}"])
+        inner = _build(Request(request.schedule, request.params), code)
+        target = variable or code.name("warmed")
+        code.construct(target, "SequentialLR", [f"schedulers=[{warm}, {inner}]",
+                                                f"milestones=[{request.warmup_steps}]"])
+        return target
+    children = _children(request)
+    if children is None:
+        target = variable or code.name(request.schedule.replace("-", "_"))
+        code.construct(target, schedule.torch_class, arguments(request))
+        return target
+    inner_names = [_build(Request.of(child), code) for child in children]
+    target = variable or code.name(request.schedule)
+    listed = f"[{', '.join(inner_names)}]"
+    if schedule.torch_class == "SequentialLR":
+        milestones = literal(tuple(request.params.get("milestones") or ()))
+        code.construct(target, "SequentialLR", [f"schedulers={listed}", f"milestones={milestones}"])
+    else:
+        # ChainedScheduler takes the schedulers first; the optimizer is a keyword argument.
+        code.classes.add(schedule.torch_class)
+        code.lines.append(f"{target} = {schedule.torch_class}({listed}, optimizer=optimizer)")
+    return target
+
+
+def torch_classes(request: Request) -> Iterator[str]:
+    """The torch scheduler classes a request constructs (warm-ups included)."""
+    if request.warmup_steps is not None:
+        yield "LinearLR"
+    children = _children(request)
+    if children is None:
+        yield all_schedules()[request.schedule].torch_class
+        return
+    for child in children:
+        yield from torch_classes(Request.of(child))
+
+
+def torch_code(item: Curve | Spec) -> str:
+    """A runnable script that builds the scheduler of a curve (or of the spec it comes from) on
+    a placeholder model and optimizer, and steps it as torch expects: update t trains with row
+    t of lrplot's curve, for as many updates as the curve has rows.
+
+    OneCycleLR and CyclicLR (and any schedule with steps per epoch) step after every batch;
+    ReduceLROnPlateau after every epoch, with that epoch's metric; the rest after every epoch.
+    """
+    request = Request.of(item)
+    schedule = all_schedules()[request.schedule]
+    code = _Code()
+    _build(request, code, "scheduler")
+    classes = set(torch_classes(request))
+    rows = item.steps if isinstance(item, Spec) else len(item)
+    label = item.label or item.schedule
+    plateau = "metrics" in request.params and _children(request) is None
+    per_batch = not plateau and (item.steps_per_epoch is not None or bool(classes & PER_BATCH))
+
+    out = [
+        *textwrap.wrap(f"{label} ({schedule.torch_class}), as lrplot draws it: optimizer "
+                       f"update t trains with row t of lrplot's curve (t = 0..{rows - 1}).",
+                       WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False),
+        "import torch",
+        *_imports(sorted(code.classes)),
+        "",
+        "model = torch.nn.Linear(1, 1)  # replace with your model",
+    ]
+    if request.schedule in ("onecycle", "cyclic") and request.warmup_steps is None:
+        out.append(f"# {schedule.torch_class} sets the optimizer's lr itself; this lr is replaced.")
+    out += [
+        f"optimizer = torch.optim.SGD(model.parameters(), lr={literal(optimizer_lr(request.params))}, "
+        f"momentum={MOMENTUM})  # replace with yours",
+        *code.lines,
+        "",
+        "",
+        "def train_step():  # replace with your forward and backward pass on one batch",
+        "    optimizer.zero_grad()",
+        "    model(torch.ones(1, 1)).pow(2).mean().backward()",
+        "    optimizer.step()",
+        "",
+        "",
+    ]
+    if plateau:
+        out += _plateau_loop(request, rows)
+    elif per_batch:
+        out += _batch_loop(rows, item.steps_per_epoch, sorted(classes & PER_BATCH))
+    else:
+        out += [
+            f"for epoch in range({rows}):",
+            "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
+            "    scheduler.step()  # once per epoch, after that epoch's optimizer.step() calls",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _imports(classes: Sequence[str]) -> list[str]:
+    line = f"from torch.optim.lr_scheduler import {', '.join(classes)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return ["from torch.optim.lr_scheduler import (", *(f"    {name}," for name in classes), ")"]
+
+
+def _batch_loop(rows: int, per_epoch: int | None, why: Sequence[str]) -> list[str]:
+    """Epochs of batches when the rows fill whole epochs, else one loop over the batches."""
+    reason = f"{' and '.join(why)} count{'s' if len(why) == 1 else ''} batches" if why else (
+        "lrplot's steps are batches here (--steps-per-epoch)")
+    step = f"scheduler.step()  # once per batch, after optimizer.step(): {reason}"
+    if per_epoch is not None and rows % per_epoch == 0:
+        return [
+            f"for epoch in range({rows // per_epoch}):",
+            f"    for batch in range({per_epoch}):  # for batch in train_loader: {per_epoch} batches",
+            "        train_step()",
+            f"        {step}",
+        ]
+    return [f"for step in range({rows}):  # one batch per step", "    train_step()", f"    {step}"]
+
+
+def _plateau_loop(request: Request, rows: int) -> list[str]:
+    """One epoch per row, each ending in step(metric): the metric lrplot was given, inline."""
+    series = request.params["metrics"]
+    values = [float(v) for v in series.values[:rows]]
+    listed = textwrap.wrap(", ".join(literal(v) for v in values), WIDTH - 4, break_long_words=False,
+                           break_on_hyphens=False) or [""]
+    mode = request.params["mode"]
+    better = "lower" if mode == "min" else "higher"
+    return [
+        *textwrap.wrap(f"The metric lrplot was given, one value per epoch ({_source(series)}).",
+                       WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False),
+        "metrics = [",
+        *(f"    {line}" for line in listed),
+        "]",
+        "",
+        f"for epoch in range({rows}):",
+        "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
+        "    metric = metrics[epoch]  # replace with your validation metric, e.g. evaluate(model)",
+        f'    scheduler.step(metric)  # once per epoch, with its metric (mode="{mode}": {better} is better)',
+    ]
+
+
+def _source(series: Any) -> str:
+    if getattr(series, "path", None) is None:
+        return "inline"
+    return f"from {series.source}" + (f", column {series.column}" if series.column else "")
+
+
+def torch_script(curves: Sequence[Curve]) -> str:
+    """The code of every curve, one self-contained script after the other."""
+    if len(curves) == 1:
+        return torch_code(curves[0])
+    parts = []
+    for index, curve in enumerate(curves, start=1):
+        parts.append(f"# ---- {index} of {len(curves)}: {curve.label} ----\n{torch_code(curve)}")
+    return "\n\n".join(parts)
