@@ -210,6 +210,30 @@ class Style:
             return envelope(0.0, x_step, y, self.columns)
         return np.arange(len(y)) * x_step, y
 
+    def band(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(x, low, high) of each pixel column's run of points, at both ends of the run, when
+        the curve has more than 2 points per column; else None (draw every point).
+
+        A dense curve drawn as a line is thousands of full-height strokes, and Agg's time grows
+        with them; filled between its per-column minimum and maximum (each run reaching the next
+        run's first point, so neighbours join) it is the same picture at a fixed cost.
+        """
+        if not self.columns or len(y) <= 2 * self.columns:
+            return None
+        x_step = 1.0 if self.per_epoch is None else 1.0 / self.per_epoch
+        width = max(1, len(y) // self.columns)
+        full = len(y) // width
+        runs = y[: full * width].reshape(full, width)  # a view: no copy of the curve
+        low, high = np.fmin.reduce(runs, axis=1), np.fmax.reduce(runs, axis=1)  # NaN skipped
+        starts = np.arange(full) * width
+        ends = np.minimum(starts + width, len(y) - 1)
+        if full * width < len(y):
+            tail = y[full * width :]
+            low, high = np.append(low, np.nanmin(tail)), np.append(high, np.nanmax(tail))
+            starts, ends = np.append(starts, full * width), np.append(ends, len(y) - 1)
+        xs = np.stack((starts, ends), axis=1).ravel() * x_step
+        return xs, np.repeat(low, 2), np.repeat(high, 2)
+
 
 def house_style():
     """matplotlib's defaults plus RC, whatever the user's matplotlibrc says, for one ``with``
@@ -311,15 +335,30 @@ def _common_per_epoch(curves: Sequence[Curve]) -> int | None:
 
 
 def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | None = None):
-    xs, ys = style.points(curve.lr)
     color = COLORS[index % len(COLORS)]
-    ax.plot(
-        xs, ys, label=label, zorder=3, color=color, marker=style.marker, markersize=2.5,
-        linestyle=DASHES[(index // len(COLORS)) % len(DASHES)],
-        # A plateau rate holds for a whole epoch and drops between two: draw the step it is.
-        drawstyle="steps-post" if "metric" in curve.series else "default",
-    )
+    dashes = DASHES[(index // len(COLORS)) % len(DASHES)]
+    plateau = "metric" in curve.series
+    band = None if plateau else style.band(curve.lr)
+    if band is not None:
+        _draw_band(ax, band, color, label=label, zorder=3, linestyle=dashes)
+    else:
+        xs, ys = style.points(curve.lr)
+        ax.plot(
+            xs, ys, label=label, zorder=3, color=color, marker=style.marker, markersize=2.5,
+            linestyle=dashes,
+            # A plateau rate holds for a whole epoch and drops between two: draw the step it is.
+            drawstyle="steps-post" if plateau else "default",
+        )
     _mark_events(ax, curve.annotations.events, style, color)
+
+
+def _draw_band(ax: Axes, band: tuple[np.ndarray, np.ndarray, np.ndarray], color: str, **line) -> None:
+    """A dense curve as the area between its per-column extremes, outlined with the line's width
+    (the outline gives the stroke's half-width around the band, as the full line would)."""
+    xs, low, high = band
+    ax.fill_between(xs, low, high, color=color, linewidth=0, zorder=line.get("zorder"))
+    ax.plot(np.concatenate((xs, xs[::-1], xs[:1])), np.concatenate((high, low[::-1], high[:1])),
+            color=color, **line)
 
 
 def _rate_axes(ax: Axes, style: Style) -> None:
@@ -577,8 +616,12 @@ def _metric_axis(ax: Axes, curve: Curve, metric: np.ndarray, style: Style) -> Ax
 
 
 def _momentum_panel(ax: Axes, curve: Curve, momentum: np.ndarray, style: Style) -> None:
-    xs, ys = style.points(momentum)
-    ax.plot(xs, ys, color=MOMENTUM_COLOR, linewidth=1.3, marker=style.marker, markersize=2)
+    band = style.band(momentum)
+    if band is not None:
+        _draw_band(ax, band, MOMENTUM_COLOR, linewidth=1.3)
+    else:
+        xs, ys = style.points(momentum)
+        ax.plot(xs, ys, color=MOMENTUM_COLOR, linewidth=1.3, marker=style.marker, markersize=2)
     ax.set_ylabel("momentum")
     ax.margins(y=0.15)
     _shade_phases(ax, curve.annotations.phases, style, len(curve), names=False)
