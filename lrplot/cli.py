@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -364,6 +363,8 @@ def shared_settings(raw: dict[str, Any]) -> dict[str, Any]:
 
 def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spec:
     """One SPEC of ``compare``: exactly a one-schedule command line, parsed by that command."""
+    import shlex  # only compare needs it
+
     try:
         tokens = shlex.split(text)
     except ValueError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +99,8 @@ def staged(targets: Sequence[Target]) -> Iterator[list[IO[bytes] | None]]:
     """Open a temporary file beside each file target; rename them all into place only if the
     block finishes. On any failure, Ctrl-C included, the temporaries vanish and the files that
     were there stay as they were. Standard output targets get ``None``."""
+    import tempfile  # only a run that writes files pays for it
+
     handles: list[IO[bytes] | None] = []
     temps: list[tuple[str, Path]] = []
     try:

@@ -958,7 +958,6 @@ def _limit(name: str):
     return lambda params: limit(_node(name, params))
 
 
-@dataclass(frozen=True)
 class Milestones(IntegerList):
     """IntegerList that also takes an empty list: a sequence of one schedule has no milestone."""
 
