@@ -40,7 +40,7 @@ from .render.files import Target, parse_targets, protect
 
 # Typer ships its own Click and exposes its exceptions only through subclasses such as
 # BadParameter; ClickException is the base of every usage error it raises.
-ClickException = typer.BadParameter.__mro__[2]
+ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 2, 1, 130
 SCHEDULE_PANEL, OUTPUT_PANEL = "Schedule", "Output"
@@ -285,7 +285,7 @@ def schedule_command(name: str) -> Any:
 
     def command(**raw: Any) -> None:
         settings = view_settings(raw)
-        targets = output_targets(settings["output"])
+        targets = output_targets(settings)
         spec = build_spec(schedule.name, raw, FLAGS)
         protect(targets, inputs_of([spec]))
         emit([compute(spec)], targets, make_view(settings, [spec]))
@@ -303,9 +303,18 @@ def schedule_command(name: str) -> Any:
     return typer.main.get_command(single)
 
 
-def output_targets(paths: Sequence[str] | None, flag: str = "-o") -> list[Target]:
-    """The -o targets, checked before any work (binary formats refused on a terminal)."""
-    return parse_targets(paths or (), flag, terminal=sys.stdout.isatty())
+def output_targets(
+    settings: dict[str, Any], paths: Sequence[str] | None = None, flag: str = "-o"
+) -> list[Target]:
+    """The -o targets (or ``paths``), checked before any work: binary formats are refused on a
+    terminal, and only one thing may write to standard output."""
+    targets = parse_targets(paths if paths is not None else settings["output"] or (), flag,
+                            terminal=sys.stdout.isatty())
+    writers = [name for name, on in (("--emit", settings.get("emit")), ("--chart", settings.get("chart")),
+                                     ("-o -", any(t.path is None for t in targets))) if on]
+    if len(writers) > 1:
+        raise UsageError(f"{writers[0]} and {writers[1]} both write to standard output; pick one")
+    return targets
 
 
 def inputs_of(specs: Sequence[Spec]) -> list[tuple[str, Path]]:
@@ -398,7 +407,7 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
 
 def _compare(ctx: typer.Context, **raw: Any) -> None:
     settings = shared_settings(raw)
-    targets = output_targets(settings["output"])
+    targets = output_targets(settings)
     specs = labelled(
         [parse_spec(ctx, i, text, settings) for i, text in enumerate(raw["specs"], start=1)], FLAGS
     )
@@ -428,11 +437,14 @@ def _run(**raw: Any) -> None:
     from . import config
 
     settings = shared_settings(raw)
-    targets = output_targets(settings["output"])
+    output_targets(settings)  # the command line's own -o, checked before the config is read
     loaded = config.load(raw["config"], settings)
-    if not targets and loaded.outputs:
+    merged = {**loaded.settings, "output": settings["output"]}
+    if settings["output"] or not loaded.outputs:
+        targets = output_targets(merged)
+    else:
         try:
-            targets = output_targets(loaded.outputs, flag="output")
+            targets = output_targets(merged, loaded.outputs, flag="output")
         except UsageError as exc:
             raise ConfigError(f"{raw['config']}: {exc}") from None
     specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
@@ -462,11 +474,6 @@ app.command(
 def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None:
     """Warnings to stderr; then the code (--emit), the chart (--chart) or the table (no -o), and
     every -o target."""
-    if view.chart and any(target.path is None for target in targets):
-        raise UsageError("--chart and -o - both write to standard output; pick one")
-    if view.emit and (view.chart or any(target.path is None for target in targets)):
-        other = "--chart" if view.chart else "-o -"
-        raise UsageError(f"--emit and {other} both write to standard output; pick one")
     for curve in curves:
         for warning in curve.warnings:
             sys.stderr.write(f"Warning: {curve.label}: {warning}\n")

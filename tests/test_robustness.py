@@ -347,3 +347,10 @@ def test_huge_steps_are_refused_up_front_with_the_memory_they_would_need(folder)
     assert_clean(result, allowed=(2,))
     gib = float(result.stderr.split("needs about ")[1].split(" GiB")[0].replace(",", ""))
     assert math.isclose(gib, 10**12 * 40 / 2**30, rel_tol=0.01)
+
+
+def test_only_one_thing_writes_to_standard_output_even_from_a_config(folder):
+    (folder / "c.yaml").write_text("chart: true\nschedules: [{type: cosine, t_max: 3}]\n")
+    assert_clean(run_cli(["run", "c.yaml", "-o", "-"]), allowed=(2,))
+    assert_clean(run_cli(["run", "c.yaml", "--emit", "torch"]), allowed=(2,))
+    assert run_cli(["run", "c.yaml"]).code == 0
