@@ -68,6 +68,9 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except ClickException as exc:
         if _State.debug:
             raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # plain `lrplot`: the help is the answer
+            sys.stdout.write(exc.format_message() + "\n")
+            return 0
         message = exc.format_message()
         ctx = getattr(exc, "ctx", None)
         if ctx is not None and exc.exit_code == EXIT_USAGE:

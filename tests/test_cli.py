@@ -359,3 +359,10 @@ def test_chart_draws_in_the_terminal(cli):
     assert "\x1b[" not in result.stdout  # no colour when stdout is not a terminal
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
     assert_one_line_error(cli("cosine --t-max 20 --chart -o -"), 2, "--chart and -o - both write")
+
+
+def test_lrplot_alone_prints_the_help(cli):
+    result = cli([])
+    assert result.code == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage: lrplot")
+    assert "compare" in result.stdout and "cosine" in result.stdout
