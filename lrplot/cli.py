@@ -21,21 +21,21 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from .engine import (
     FLAGS,
+    RUN_WIDE,
     SPEC_PARAMS,
-    STEPS,
-    STEPS_PER_EPOCH,
     Curve,
     Naming,
     Spec,
     build_spec,
     compute,
+    inherit_run_wide,
     labelled,
     lookup,
 )
 from .errors import ConfigError, LrplotError, UsageError
 from .params import Invalid, Param, Switch, show
 from .registry import Schedule, all_schedules, closest
-from .render import LAYOUT, VIEW_PARAMS, View
+from .render import LAYOUT, VIEW_PARAMS, View, shared_steps_per_epoch
 from .render.files import Target, parse_targets, protect
 
 # Typer ships its own Click and exposes its exceptions only through subclasses such as
@@ -260,10 +260,10 @@ def schedule_options(schedule: Schedule) -> list[inspect.Parameter]:
     return [param_option(p, SCHEDULE_PANEL) for p in (*schedule.params, *SPEC_PARAMS)]
 
 
-def view_settings(raw: dict[str, Any], naming: Naming = FLAGS) -> dict[str, Any]:
-    """Pop the output settings out of ``raw`` and parse them (None = not given)."""
+def view_settings(raw: dict[str, Any], params: Sequence[Param] = VIEW_PARAMS) -> dict[str, Any]:
+    """Pop the output settings (``params``) out of ``raw`` and parse them (None = not given)."""
     settings = {}
-    for param in VIEW_PARAMS:
+    for param in params:
         value = raw.pop(param.name, None)
         if param.name == "output":
             settings["output"] = list(value) if value else None
@@ -271,7 +271,7 @@ def view_settings(raw: dict[str, Any], naming: Naming = FLAGS) -> dict[str, Any]
         try:
             settings[param.name] = None if value is None else param.parse(value)
         except Invalid as invalid:
-            raise naming.fail(invalid) from None
+            raise FLAGS.fail(invalid) from None
     return settings
 
 
@@ -313,11 +313,16 @@ def output_targets(
     terminal, and only one thing may write to standard output."""
     targets = parse_targets(paths if paths is not None else settings["output"] or (), flag,
                             terminal=sys.stdout.isatty())
+    one_writer(settings, targets)
+    return targets
+
+
+def one_writer(settings: dict[str, Any], targets: Sequence[Target]) -> None:
+    """Refuse two of --emit, --chart and -o - at once: each writes to standard output."""
     writers = [name for name, on in (("--emit", settings.get("emit")), ("--chart", settings.get("chart")),
                                      ("-o -", any(t.path is None for t in targets))) if on]
     if len(writers) > 1:
         raise UsageError(f"{writers[0]} and {writers[1]} both write to standard output; pick one")
-    return targets
 
 
 def inputs_of(specs: Sequence[Spec]) -> list[tuple[str, Path]]:
@@ -335,8 +340,7 @@ def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
     they all agree on one."""
     per_epoch = settings.get("steps_per_epoch")
     if per_epoch is None:
-        values = {spec.steps_per_epoch for spec in specs}
-        per_epoch = values.pop() if len(values) == 1 else None
+        per_epoch = shared_steps_per_epoch(specs)
     return View(
         title=settings.get("title"),
         log=bool(settings.get("log")),
@@ -349,13 +353,11 @@ def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
 
 # --- compare and run ---------------------------------------------------------------------------
 
-# compare and run settle these for every schedule that does not set its own.
-SHARED_SPEC_PARAMS = (STEPS, STEPS_PER_EPOCH)
 
 
 def several_options() -> list[inspect.Parameter]:
     return [
-        *(param_option(p, OUTPUT_PANEL) for p in SHARED_SPEC_PARAMS),
+        *(param_option(p, OUTPUT_PANEL) for p in RUN_WIDE),
         *OUTPUT_OPTIONS,
         view_option(LAYOUT),
     ]
@@ -363,14 +365,7 @@ def several_options() -> list[inspect.Parameter]:
 
 def shared_settings(raw: dict[str, Any]) -> dict[str, Any]:
     """Output settings plus --steps/--steps-per-epoch for the whole run, parsed."""
-    settings = view_settings(raw)
-    for param in SHARED_SPEC_PARAMS:
-        value = raw.pop(param.name, None)
-        try:
-            settings[param.name] = None if value is None else param.parse(value)
-        except Invalid as invalid:
-            raise FLAGS.fail(invalid) from None
-    return settings
+    return view_settings(raw, (*VIEW_PARAMS, *RUN_WIDE))
 
 
 def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spec:
@@ -402,9 +397,7 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
                 f"spec {index} ({name}): {option} applies to the whole comparison; "
                 "put it after the specs"
             )
-    for param in SHARED_SPEC_PARAMS:
-        if raw.get(param.name) is None:
-            raw[param.name] = settings[param.name]
+    inherit_run_wide(raw, settings)
     return build_spec(name, raw, naming)
 
 
@@ -440,16 +433,14 @@ def _run(**raw: Any) -> None:
     from . import config
 
     settings = shared_settings(raw)
-    output_targets(settings)  # the command line's own -o, checked before the config is read
+    targets = output_targets(settings)  # the command line's own -o, before the config is read
     loaded = config.load(raw["config"], settings)
-    merged = {**loaded.settings, "output": settings["output"]}
-    if settings["output"] or not loaded.outputs:
-        targets = output_targets(merged)
-    else:
+    if not targets and loaded.outputs:
         try:
-            targets = output_targets(merged, loaded.outputs, flag="output")
+            targets = output_targets(loaded.settings, loaded.outputs, flag="output")
         except UsageError as exc:
             raise ConfigError(f"{raw['config']}: {exc}") from None
+    one_writer(loaded.settings, targets)  # the config may ask for a chart or code too
     specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
     protect(targets, [("config", Path(raw["config"])), *inputs_of(specs)])
     emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.engine import STEPS, STEPS_PER_EPOCH, Naming, Spec, build_spec
+from lrplot.engine import RUN_WIDE, Naming, Parameters, Spec, build_spec, inherit_run_wide
 from lrplot.errors import ConfigError
 from lrplot.params import Invalid, Param, literal
 from lrplot.registry import all_schedules, closest
@@ -20,7 +20,7 @@ from lrplot.textfile import read_text
 MAX_VALUES = 100_000
 MAX_BYTES = 1 << 20
 
-TOP_LEVEL: dict[str, Param] = {p.name: p for p in (STEPS, STEPS_PER_EPOCH, *VIEW_PARAMS)}
+TOP_LEVEL: dict[str, Param] = {p.name: p for p in (*RUN_WIDE, *VIEW_PARAMS)}
 TOP_KEYS = ("schedules", *TOP_LEVEL)
 
 
@@ -208,19 +208,7 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
         )
     name = entry.get("label") if isinstance(entry.get("label"), str) else kind
     naming = Naming("key", f"schedules[{index}] ({name}): ", ConfigError, shown)
-    raw = _Raw(entry)
-    for key in ("steps", "steps_per_epoch"):
-        if raw.get(key) is None and settings.get(key) is not None:
-            raw[key] = settings[key]
+    raw = Parameters(entry)
+    inherit_run_wide(raw, settings)
     return build_spec(kind, raw, naming, base_dir)
-
-
-class _Raw(LineDict):
-    """A schedule's parameters without its ``type``, keeping the lines for messages."""
-
-    def __init__(self, entry: Mapping[str, Any]) -> None:
-        super().__init__()
-        self.line = getattr(entry, "line", None)
-        self.lines = dict(getattr(entry, "lines", {}))
-        self.update({k: v for k, v in entry.items() if k != "type"})
 

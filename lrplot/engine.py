@@ -21,6 +21,8 @@ STEPS_PER_EPOCH = Integer(
     "steps_per_epoch", "Steps in one epoch: epoch axes and labels (and 1cycle's --epochs).", ge=1
 )
 LABEL = Text("label", "Name of the curve in legends, tables and CSV headers.")
+# Set once for a whole comparison or config, for each schedule that does not set its own.
+RUN_WIDE: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH)
 # A warm-up is torch's SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], [N]).
 WARMUP_STEPS = Integer(
     "warmup_steps",
@@ -97,6 +99,10 @@ class Spec:
     def describe(self) -> str:
         """The schedule with the parameters given that differ from their defaults, e.g.
         ``linear(start_factor=0.1, total_iters=10)``: how a schedule inside a composite is shown."""
+        return f"{self.schedule}({', '.join(self.settings())})"
+
+    def settings(self) -> list[str]:
+        """``name=value`` for each parameter given that differs from its default, warm-up last."""
         schedule = all_schedules()[self.schedule]
         parts = [
             f"{p.name}={_shown(self.params[p.name])}"
@@ -107,7 +113,7 @@ class Spec:
             parts.append(f"{WARMUP_STEPS.name}={self.warmup_steps}")
             if self.warmup_start_factor != WARMUP_START_FACTOR.default:
                 parts.append(f"{WARMUP_START_FACTOR.name}={_shown(self.warmup_start_factor)}")
-        return f"{self.schedule}({', '.join(parts)})"
+        return parts
 
 
 @dataclass(frozen=True)
@@ -212,7 +218,7 @@ def _build(
                 raise Invalid(f"{{}} nest more than {MAX_DEPTH} composites deep", children.name)
             inner = _Parent(values.get("lr"), per_epoch, depth)
             values[children.name] = tuple(
-                _build(kind, _ChildRaw(item), naming.child(index, kind), base_dir, inner)
+                _build(kind, Parameters(item), naming.child(index, kind), base_dir, inner)
                 for index, (kind, item) in enumerate(values[children.name])
             )
         if schedule.resolve is not None:
@@ -241,8 +247,9 @@ def _build(
     return replace(spec, steps=n)
 
 
-class _ChildRaw(dict):
-    """A child's parameters without its ``type``, keeping the YAML lines for messages."""
+class Parameters(dict):
+    """A schedule mapping's parameters without its ``type``, keeping the YAML lines (``line``,
+    ``lines``) for messages: what a config entry or a composite's child hands to build_spec."""
 
     def __init__(self, item: Mapping[str, Any]) -> None:
         super().__init__((k, v) for k, v in item.items() if k != "type")
@@ -280,6 +287,14 @@ def _horizon(schedule: Schedule, spec: Spec, limited: bool) -> tuple[int, tuple[
     node = compose.node_of(spec)
     compose.check(node)
     return compose.horizon(node), compose.limit(node)
+
+
+def inherit_run_wide(raw: dict[str, Any], settings: Mapping[str, Any]) -> None:
+    """Give a schedule of a comparison or config the run's steps and steps per epoch, unless it
+    sets its own."""
+    for param in RUN_WIDE:
+        if raw.get(param.name) is None and settings.get(param.name) is not None:
+            raw[param.name] = settings[param.name]
 
 
 def _check_memory(n: int, per_row: int = BYTES_PER_ROW, asked: bool = True) -> None:
@@ -387,17 +402,7 @@ def _shown(value: Any) -> str:
 def default_label(spec: Spec) -> str:
     """The schedule's name plus the parameters given that differ from their defaults,
     e.g. ``cosine t_max=20 eta_min=0.001``."""
-    schedule = all_schedules()[spec.schedule]
-    parts = [spec.schedule]
-    for param in schedule.params:
-        value = spec.params.get(param.name)
-        if param.name in spec.given and value != param.default:
-            parts.append(f"{param.name}={_shown(value)}")
-    if spec.warmup_steps is not None:
-        parts.append(f"{WARMUP_STEPS.name}={spec.warmup_steps}")
-        if spec.warmup_start_factor != WARMUP_START_FACTOR.default:
-            parts.append(f"{WARMUP_START_FACTOR.name}={_shown(spec.warmup_start_factor)}")
-    return " ".join(parts)
+    return " ".join([spec.schedule, *spec.settings()])
 
 
 def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:

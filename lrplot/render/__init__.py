@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from lrplot.engine import Curve
 from lrplot.params import Choice, Switch, Text, TextList
@@ -28,6 +28,12 @@ EMIT = Choice(
 )
 # Options of the whole output, whatever the schedules: command-line options and YAML top-level keys.
 VIEW_PARAMS = (TITLE, LOG, LAYOUT, CHART, EMIT, OUTPUT)
+
+
+def shared_steps_per_epoch(items: Sequence[Any]) -> int | None:
+    """The steps per epoch every curve (or spec) agrees on, else None: an epoch axis needs one."""
+    known = {item.steps_per_epoch for item in items}
+    return known.pop() if len(known) == 1 else None
 
 
 @dataclass(frozen=True)

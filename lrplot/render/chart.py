@@ -12,6 +12,7 @@ import numpy as np
 
 from lrplot.engine import Curve
 from lrplot.registry import Phase
+from lrplot.render import shared_steps_per_epoch
 
 # ANSI 16-colour foregrounds in the plot's order (tab10: blue, orange, green, red, purple, cyan):
 # the nearest hues every terminal theme defines, legible on dark and light backgrounds alike.
@@ -69,7 +70,7 @@ def render_chart(
         raise ValueError("a chart needs at least one curve")
     if width < 1 or height < 1:
         raise ValueError(f"a chart needs at least 1 column and 1 line, not {width}x{height}")
-    per_epoch = steps_per_epoch if steps_per_epoch is not None else _common_per_epoch(curves)
+    per_epoch = steps_per_epoch if steps_per_epoch is not None else shared_steps_per_epoch(curves)
     # A plateau curve has one row per epoch (it is stepped with each epoch's metric).
     per_row_epoch = all("metric" in c.series for c in curves)
     unit = "step" if per_epoch is None and not per_row_epoch else "epoch"
@@ -444,11 +445,6 @@ def _x_axis(cells: int, ticks: Sequence[int], boundaries: set[int]) -> str:
             line[cell] = "┼" if line[cell] == "┴" else "┬"
     return "".join(line)
 
-
-def _common_per_epoch(curves: Sequence[Curve]) -> int | None:
-    """Epochs on the x axis when every curve knows the same steps per epoch."""
-    known = {c.steps_per_epoch for c in curves}
-    return known.pop() if len(known) == 1 else None
 
 
 # --- phases, legend, title -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from lrplot.engine import Curve
 from lrplot.registry import Event, Phase, all_schedules
+from lrplot.render import shared_steps_per_epoch
 
 SIZE = (8.0, 4.5)  # inches: 16:9, readable in a paper column or a PR
 POINTS_PER_INCH = 72
@@ -279,7 +280,7 @@ def build(
         raise ValueError("figure needs at least one curve")
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
-    per_epoch = steps_per_epoch if steps_per_epoch is not None else _common_per_epoch(curves)
+    per_epoch = steps_per_epoch if steps_per_epoch is not None else shared_steps_per_epoch(curves)
     per_curve = steps_per_epoch is None and per_epoch is None and all(
         c.steps_per_epoch is not None for c in curves
     )
@@ -326,12 +327,6 @@ def default_title(curve: Curve) -> str:
     schedule = all_schedules().get(curve.schedule)
     return curve.label if schedule is None else f"{curve.label} ({schedule.torch_class})"
 
-
-def _common_per_epoch(curves: Sequence[Curve]) -> int | None:
-    """Epochs on the x axis when every curve knows the same steps per epoch (when each knows a
-    different one, each is drawn in its own epochs: see Style.per_curve)."""
-    known = {c.steps_per_epoch for c in curves}
-    return known.pop() if len(known) == 1 else None
 
 
 def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | None = None):
