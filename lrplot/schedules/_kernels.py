@@ -119,6 +119,13 @@ def affine(
     return _products(out, left, right)
 
 
+def _scaled_power(scale: float, ratio: float, steps: np.ndarray) -> np.ndarray:
+    """scale·ratio^t with ratio^t taken in two halves: near the top of the float range ratio^t
+    alone may overflow (or near the bottom underflow) while scale·ratio^t does not."""
+    half = np.floor(steps / 2)
+    return scale * np.power(ratio, half) * np.power(ratio, steps - half)
+
+
 def geometric(out: np.ndarray, first: int, *, scale: float, ratio: float) -> np.ndarray:
     """``out`` (row i is step t = first + i) set to ``scale·ratio^t``, every value below the
     normal range 0.
@@ -149,14 +156,15 @@ def geometric(out: np.ndarray, first: int, *, scale: float, ratio: float) -> np.
         # ratio^k must itself stay normal across a block.
         width = int(max(1, min(BLOCK, fast, 600.0 // abs(log_ratio))))
         blocks = -(-fast // width)
-        left = scale * np.power(ratio, first + width * np.arange(blocks, dtype=np.float64))
+        left = _scaled_power(scale, ratio, first + width * np.arange(blocks, dtype=np.float64))
         right = np.power(ratio, np.arange(width, dtype=np.float64))
         whole = fast // width
         np.multiply(left[:whole, None], right, out=out[: whole * width].reshape(whole, width))
         np.multiply(left[whole:], right[: fast - whole * width], out=out[whole * width : fast])
     if plain > fast:
+        steps = np.arange(first + fast, first + plain, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore"):
-            part = scale * np.power(ratio, np.arange(first + fast, first + plain, dtype=np.float64))
+            part = _scaled_power(scale, ratio, steps)
         part[np.abs(part) < TINY] = 0.0
         out[fast:plain] = part
     out[plain:] = 0.0 if ratio < 1 else math.inf
