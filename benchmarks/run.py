@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import lrplot  # noqa: E402
-from lrplot.schedules import compose, plateau  # noqa: E402
+from lrplot.schedules import pytorch  # noqa: E402
 
 ENGINE_ROWS = 10**7
 TORCH_ROWS = 10**6
@@ -58,8 +58,7 @@ GOALS = {"engine": 3.0, "torch": 100.0, "plot": 1.5, "cold": 1.3, "csv": 3.0, "m
 
 
 def clear_caches() -> None:
-    compose._scanned.cache_clear()
-    plateau.plateau_scan.cache_clear()
+    pytorch.clear_caches()
 
 
 def timed(run: Callable[[], object]) -> float:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from lrplot.engine import SPEC_PARAMS
+from lrplot.engine import spec_params, spec_params_of
+from lrplot.frameworks import FRAMEWORKS
 from lrplot.params import Param, Switch
-from lrplot.registry import Schedule, all_schedules
+from lrplot.registry import Schedule, all_schedules, schedules_of
 
 
 def flag(name: str) -> str:
@@ -22,7 +23,7 @@ def _signature(param: Param, yaml_only: bool = False) -> str:
 
 def _entry(schedule: Schedule) -> list[str]:
     only = schedule.yaml_only
-    title = f"{schedule.name}  ({schedule.torch_path})"
+    title = f"{schedule.command}  ({schedule.origin})"
     lines = [title + ("  YAML only: lrplot run CONFIG.yaml" if only else ""), f"    {schedule.summary}"]
     width = max(len(_signature(p, only)) for p in schedule.params)
     for param in schedule.params:
@@ -37,14 +38,53 @@ def _example(schedule: Schedule) -> str:
     return f"- {schedule.example}" if schedule.yaml_only else f"lrplot {schedule.example}"
 
 
-def text() -> str:
-    """Every schedule with its torch class, parameters, defaults, natural length and an example."""
+def _spec_options(framework: str) -> list[str]:
+    params = spec_params_of(framework)
+    width = max(len(_signature(p)) for p in params)
+    return [f"    {_signature(p):<{width}}  {p.help}" for p in params]
+
+
+def _header(framework: str) -> list[str]:
+    record = FRAMEWORKS[framework]
+    words = "lrplot SCHEDULE (or lrplot torch SCHEDULE)" if framework == "torch" else (
+        f"lrplot {framework} SCHEDULE" + "".join(f" (or lrplot {a} SCHEDULE)" for a in record.aliases))
+    return [
+        f"== {record.title} ({record.library} {record.version}): {words}; YAML type: "
+        + ("SCHEDULE" if framework == "torch" else f"{framework}.SCHEDULE"),
+        f"   {record.index}; numbers: {record.precision}",
+        "",
+    ]
+
+
+def text(framework: str | None = None) -> str:
+    """Every schedule (of one framework, or of all) with its origin, parameters, defaults,
+    natural length and an example."""
     lines: list[str] = []
-    for schedule in all_schedules().values():
-        lines += _entry(schedule) + [""]
-    lines.append("Every schedule also takes:")
-    width = max(len(_signature(p)) for p in SPEC_PARAMS)
-    lines += [f"    {_signature(p):<{width}}  {p.help}" for p in SPEC_PARAMS]
+    for name in [framework] if framework else list(FRAMEWORKS):
+        lines += _header(name)
+        for schedule in schedules_of(name).values():
+            lines += _entry(schedule) + [""]
+        lines.append(f"Every {name} schedule also takes:")
+        lines += _spec_options(name) + [""]
+    return "\n".join(lines)
+
+
+def formula(schedule: Schedule) -> list[str]:
+    """The first paragraph of the schedule function's docstring: its formula."""
+    doc = (schedule.lr.__doc__ or "").strip()
+    paragraph = doc.split("\n\n", 1)[0]
+    return [line.strip() for line in paragraph.splitlines() if line.strip()]
+
+
+def one(schedule: Schedule) -> str:
+    """One schedule in full: formula, parameters with defaults, natural length, options, example."""
+    record = FRAMEWORKS[schedule.framework]
+    lines = _entry(schedule)
+    lines[1:1] = [f"    {record.title} {record.version}: {record.index}"]
+    lines += ["    formula:", *(f"        {line}" for line in formula(schedule))]
+    if not schedule.yaml_only:
+        lines += ["    also takes:", *(f"    {line}" for line in _spec_options(schedule.framework))]
+    lines.append(f"    YAML: type: {schedule.yaml_type}")
     return "\n".join(lines) + "\n"
 
 
@@ -52,21 +92,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown() -> str:
-    """The README's schedule table: one row per schedule, parameters with their defaults."""
+def markdown(framework: str = "torch") -> str:
+    """The README's schedule table of one framework: one row per schedule, parameters with their
+    defaults."""
+    record = FRAMEWORKS[framework]
     rows = [
-        "| command | PyTorch class | parameters (default) | example |",
+        f"| command | {record.title} origin | parameters (default) | example |",
         "|---|---|---|---|",
     ]
-    for schedule in all_schedules().values():
+    for schedule in schedules_of(framework).values():
         only = schedule.yaml_only
         params = ", ".join(
             f"`{p.name if only else flag(p.name)}` ({p.default_text()})" for p in schedule.params
         )
-        name = f"`{schedule.name}` (YAML)" if only else f"`{schedule.name}`"
-        rows.append(
-            f"| {name} | `{schedule.torch_class}` | {_cell(params)} | `{_cell(_example(schedule))}` |"
-        )
+        name = f"`{schedule.yaml_type}` (YAML)" if only else f"`{schedule.command}`"
+        origin = schedule.origin_name if framework == "torch" else schedule.origin
+        rows.append(f"| {name} | `{origin}` | {_cell(params)} | `{_cell(_example(schedule))}` |")
     return "\n".join(rows) + "\n"
 
 
@@ -91,12 +132,13 @@ def config_reference() -> dict[str, object]:
             **{name: _key(param) for name, param in TOP_LEVEL.items()},
         },
         "schedules": {
-            schedule.name: {
-                "torch": schedule.torch_path,
+            schedule.yaml_type: {
+                "framework": schedule.framework,
+                "origin": schedule.origin,
                 "summary": schedule.summary,
                 "keys": {
-                    "type": {"allowed": schedule.name, "required": True},
-                    **{p.name: _key(p) for p in (*schedule.params, *SPEC_PARAMS)},
+                    "type": {"allowed": schedule.yaml_type, "required": True},
+                    **{p.name: _key(p) for p in (*schedule.params, *spec_params(schedule))},
                 },
             }
             for schedule in all_schedules().values()

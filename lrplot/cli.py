@@ -22,7 +22,6 @@ from . import __version__
 from .engine import (
     FLAGS,
     RUN_WIDE,
-    SPEC_PARAMS,
     Curve,
     Naming,
     Spec,
@@ -31,10 +30,12 @@ from .engine import (
     inherit_run_wide,
     labelled,
     lookup,
+    spec_params,
 )
 from .errors import ConfigError, LrplotError, UsageError
+from .frameworks import FRAMEWORKS, WORDS
 from .params import Invalid, Param, Switch, show
-from .registry import Schedule, all_schedules, closest
+from .registry import Schedule, closest, schedules_of
 from .render import LAYOUT, VIEW_PARAMS, View, shared_steps_per_epoch
 from .render.files import Target, parse_targets, protect
 
@@ -110,15 +111,17 @@ class LrplotGroup(TyperGroup):
         return _raw_values(super().get_params(ctx))
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*command_names(), *super().list_commands(ctx)]
+        return [*command_names("torch"), *FRAMEWORKS, *super().list_commands(ctx)]
 
     def get_command(self, ctx: Any, name: str) -> Any:
-        if name in command_names():
-            return schedule_command(name)
+        if name in WORDS:
+            return namespace_group(WORDS[name])
+        if name in command_names("torch"):
+            return schedule_command("torch", name)
         command = super().get_command(ctx, name)
         if command is None and not ctx.resilient_parsing:
             names = self.list_commands(ctx)
-            if name in all_schedules():
+            if name in schedules_of("torch"):
                 raise UsageError(f"{name} is defined in YAML only; use lrplot run CONFIG.yaml")
             raise UsageError(f"no command {show(name)}{closest(name, names)}; commands: {', '.join(names)}")
         return command
@@ -257,7 +260,7 @@ def _with_signature(fn: Callable[..., Any], params: Sequence[inspect.Parameter])
 
 
 def schedule_options(schedule: Schedule) -> list[inspect.Parameter]:
-    return [param_option(p, SCHEDULE_PANEL) for p in (*schedule.params, *SPEC_PARAMS)]
+    return [param_option(p, SCHEDULE_PANEL) for p in (*schedule.params, *spec_params(schedule))]
 
 
 def view_settings(raw: dict[str, Any], params: Sequence[Param] = VIEW_PARAMS) -> dict[str, Any]:
@@ -275,21 +278,59 @@ def view_settings(raw: dict[str, Any], params: Sequence[Param] = VIEW_PARAMS) ->
     return settings
 
 
-def command_names() -> list[str]:
-    """The schedules that have a command (composites are YAML-only: lrplot run)."""
-    return [name for name, schedule in all_schedules().items() if not schedule.yaml_only]
+def command_names(framework: str) -> list[str]:
+    """A framework's schedules that have a command (composites are YAML-only: lrplot run)."""
+    return [name for name, schedule in schedules_of(framework).items() if not schedule.yaml_only]
+
+
+class NamespaceGroup(TyperGroup):
+    """``lrplot hf ...``: one framework's schedules, each a command built when it is asked for."""
+
+    def __init__(self, framework: str) -> None:
+        record = FRAMEWORKS[framework]
+        also = f" (also: lrplot {', '.join(record.aliases)})" if record.aliases else ""
+        super().__init__(
+            name=framework,
+            help=f"{record.title} schedules, exact to {record.library} {record.version}: "
+            f"{record.index}.{also}",
+            no_args_is_help=True,
+            context_settings=CONTEXT_SETTINGS,
+        )
+        self.framework = framework
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return command_names(self.framework)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        if name in command_names(self.framework):
+            return schedule_command(self.framework, name)
+        if ctx.resilient_parsing:
+            return None
+        known = schedules_of(self.framework)
+        if name in known:
+            raise UsageError(f"{self.framework} {name} is defined in YAML only; use lrplot run CONFIG.yaml")
+        names = command_names(self.framework)
+        raise UsageError(
+            f"no {self.framework} schedule {show(name)}{closest(name, names)}; {self.framework} "
+            f"schedules: {', '.join(names)}"
+        )
 
 
 @functools.cache
-def schedule_command(name: str) -> Any:
+def namespace_group(framework: str) -> NamespaceGroup:
+    return NamespaceGroup(framework)
+
+
+@functools.cache
+def schedule_command(framework: str, name: str) -> Any:
     """The command of one schedule, built from the registry when it is asked for: building every
     schedule's command at each start would cost every invocation a few milliseconds more."""
-    schedule = all_schedules()[name]
+    schedule = schedules_of(framework)[name]
 
     def command(**raw: Any) -> None:
         settings = view_settings(raw)
         targets = output_targets(settings)
-        spec = build_spec(schedule.name, raw, FLAGS)
+        spec = build_spec(schedule.key, raw, FLAGS)
         protect(targets, inputs_of([spec]))
         emit([compute(spec)], targets, make_view(settings, [spec]))
 
@@ -299,7 +340,7 @@ def schedule_command(name: str) -> Any:
     single.command(
         schedule.name,
         cls=RawCommand,
-        help=f"{schedule.summary} (= {schedule.torch_path})",
+        help=f"{schedule.summary} (= {schedule.origin})",
         epilog=f"Example: lrplot {schedule.example}",
         context_settings=CONTEXT_SETTINGS,
     )(command)
@@ -380,25 +421,35 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
         tokens = tokens[1:]
     if not tokens:
         raise UsageError(f'spec {index} is empty: give a schedule and its options, e.g. "cosine --t-max 20"')
-    name, args = tokens[0], tokens[1:]
-    naming = Naming("flag", f"spec {index} ({name}): ")
-    schedule = lookup(name, Naming("flag", f"spec {index}: "))
+    framework = WORDS.get(tokens[0])
+    if framework is not None:
+        if len(tokens) < 2:
+            names = ", ".join(command_names(framework))
+            raise UsageError(f"spec {index} names the {tokens[0]} namespace but no schedule; one of {names}")
+        words, name, args = tokens[:2], tokens[1], tokens[2:]
+        key = f"{framework}.{name}"
+    else:
+        words, name, args = tokens[:1], tokens[0], tokens[1:]
+        key = name
+    shown = " ".join(words)
+    naming = Naming("flag", f"spec {index} ({shown}): ")
+    schedule = lookup(key, Naming("flag", f"spec {index}: "))
     if schedule.yaml_only:
-        raise UsageError(f"spec {index}: {name} is defined in YAML only; use lrplot run CONFIG.yaml")
-    command = schedule_command(name)
+        raise UsageError(f"spec {index}: {shown} is defined in YAML only; use lrplot run CONFIG.yaml")
+    command = schedule_command(schedule.framework, schedule.name)
     try:
-        raw = dict(command.make_context(name, args, parent=ctx).params)
+        raw = dict(command.make_context(shown, args, parent=ctx).params)
     except ClickException as exc:
-        raise UsageError(f"spec {index} ({name}): {exc.format_message()}") from None
+        raise UsageError(f"spec {index} ({shown}): {exc.format_message()}") from None
     for key in VIEW_PARAMS:
         if raw.pop(key.name, None) not in (None, [], ()):
             option = "-o" if key.name == "output" else flag(key.name)
             raise UsageError(
-                f"spec {index} ({name}): {option} applies to the whole comparison; "
+                f"spec {index} ({shown}): {option} applies to the whole comparison; "
                 "put it after the specs"
             )
     inherit_run_wide(raw, settings)
-    return build_spec(name, raw, naming)
+    return build_spec(schedule.key, raw, naming)
 
 
 def _compare(ctx: typer.Context, **raw: Any) -> None:
@@ -472,9 +523,9 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
         for warning in curve.warnings:
             sys.stderr.write(f"Warning: {curve.label}: {warning}\n")
     if view.emit:
-        from .emit import torch_script
+        from .emit import script
 
-        sys.stdout.write(torch_script(curves))
+        sys.stdout.write(script(curves, view.emit))
     elif view.chart:
         from .render.chart import default_height, render_chart, terminal_size
 
@@ -508,18 +559,55 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
 # --- list ---------------------------------------------------------------------------------------
 
 
-@app.command("list", cls=RawCommand)
+LIST_WORDS = typer.Argument(None, metavar="[NAMESPACE] [SCHEDULE]", show_default=False,
+                            help="A framework (hf, timm, ...), a schedule, or both.")
+
+
+@app.command("list", cls=RawCommand,
+             epilog="Examples: lrplot list hf; lrplot list hf cosine; lrplot list onecycle")
 def list_schedules(
+    words: list[str] = LIST_WORDS,
     markdown: bool = typer.Option(False, "--markdown", help="Print the README's markdown table instead."),
     as_yaml: bool = typer.Option(False, "--yaml", help="Print the reference of every YAML config key."),
 ) -> None:
-    """List every schedule with its torch class, parameters, defaults and an example."""
+    """List the schedules of every framework (or of one, or one schedule in full): origin,
+    parameters, defaults, natural length and an example."""
     from . import catalog
 
+    framework, schedule = listed(words or [])
     if as_yaml:
         sys.stdout.write(catalog.yaml_reference())
+    elif schedule is not None:
+        sys.stdout.write(catalog.one(schedule))
+    elif markdown:
+        sys.stdout.write(catalog.markdown(framework or "torch"))
     else:
-        sys.stdout.write(catalog.markdown() if markdown else catalog.text())
+        sys.stdout.write(catalog.text(framework))
+
+
+def listed(words: Sequence[str]) -> tuple[str | None, Schedule | None]:
+    """(framework, schedule) named by `lrplot list` words: ``hf``, ``hf cosine``, ``cosine``."""
+    if len(words) > 2:
+        raise UsageError(f"list takes a namespace and a schedule at most, got {' '.join(words)}")
+    if not words:
+        return None, None
+    framework = WORDS.get(words[0])
+    if framework is None:
+        if len(words) > 1:
+            raise UsageError(f"no framework {show(words[0])}{closest(words[0], WORDS)}; frameworks: "
+                             f"{', '.join(FRAMEWORKS)}")
+        framework, name = "torch", words[0]
+    elif len(words) == 1:
+        return framework, None
+    else:
+        name = words[1]
+    known = schedules_of(framework)
+    if name not in known:
+        hint = closest(name, [*known, *(WORDS if framework == "torch" else ())])
+        raise UsageError(
+            f"no {framework} schedule {show(name)}{hint}; {framework} schedules: {', '.join(known)}"
+        )
+    return framework, known[name]
 
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.engine import RUN_WIDE, Naming, Parameters, Spec, build_spec, inherit_run_wide
+from lrplot.engine import RUN_WIDE, Naming, Parameters, Spec, build_spec, inherit_run_wide, unknown_hint
 from lrplot.errors import ConfigError
 from lrplot.params import Invalid, Param, literal
-from lrplot.registry import all_schedules, closest
+from lrplot.registry import closest, find, schedules_of
 from lrplot.render import VIEW_PARAMS
 from lrplot.textfile import read_text
 
@@ -197,15 +197,13 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
     if not isinstance(entry, Mapping):
         raise where.fail(Invalid(f"each schedule is a mapping with a type, got {_type_name(entry)}"))
     kind = entry.get("type")
-    known = all_schedules()
     if kind is None:
-        raise where.fail(Invalid(f"{{}} is missing; one of {', '.join(known)}", "type"), entry)
-    if not isinstance(kind, str) or kind not in known:
-        hint = closest(str(kind), known)
-        raise where.fail(
-            Invalid(f"{{}} {literal(repr(kind))} is not a schedule{hint}; known: {', '.join(known)}", "type"),
-            entry,
-        )
+        known = [s.yaml_type for s in schedules_of("torch").values()]
+        raise where.fail(Invalid(f"{{}} is missing; one of {', '.join(known)} (or framework.name, "
+                                 "e.g. hf.cosine)", "type"), entry)
+    if not isinstance(kind, str) or find(kind) is None:
+        hint = literal(unknown_hint(kind))
+        raise where.fail(Invalid(f"{{}} {literal(repr(kind))} is not a schedule{hint}", "type"), entry)
     name = entry.get("label") if isinstance(entry.get("label"), str) else kind
     naming = Naming("key", f"schedules[{index}] ({name}): ", ConfigError, shown)
     raw = Parameters(entry)

@@ -1,4 +1,6 @@
-"""PyTorch code from curves: the scheduler lrplot computed, built and stepped as torch expects."""
+"""Code from curves: for torch schedules (and any schedule that is a torch scheduler, such as
+Hugging Face's LambdaLRs inside a torch composite) the scheduler built and stepped as torch
+expects; for every other framework, the script its registry entry writes (Schedule.emit)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import WARMUP_START_FACTOR, WARMUP_STEPS, Curve, Spec
-from .registry import all_schedules
+from .registry import Schedule, entry
 from .schedules.compose import optimizer_lr
 
-# lrplot spells parameters in snake_case throughout; torch capitalises a few.
-TORCH_NAMES = {"t_max": "T_max", "t_0": "T_0", "t_mult": "T_mult"}
-# Parameters that are not arguments of the scheduler: the optimizer's lr, and plateau's input.
-NOT_ARGUMENTS = frozenset({"lr", "metrics", "column"})
-# torch documents these as stepped after every batch; every other scheduler is stepped per epoch
-# unless --steps-per-epoch says that lrplot's steps are batches.
-PER_BATCH = frozenset({"OneCycleLR", "CyclicLR"})
+TORCH = "torch.optim.lr_scheduler."
 # SGD with momentum: OneCycleLR and CyclicLR cycle it, and it is what most people start from.
 MOMENTUM = 0.9
 # The longest line of emitted code (calls and lists beyond it are broken over lines).
@@ -47,7 +43,8 @@ class Request:
 
 @dataclass
 class _Code:
-    """Lines of scheduler construction, the torch classes they use and the names they take."""
+    """Lines of scheduler construction, the classes (or functions) they use by dotted path, and
+    the names they take."""
 
     lines: list[str] = field(default_factory=list)
     classes: set[str] = field(default_factory=set)
@@ -62,13 +59,14 @@ class _Code:
         self.taken.add(name)
         return name
 
-    def construct(self, variable: str, torch_class: str, arguments: Sequence[str]) -> None:
-        self.classes.add(torch_class)
-        call = f"{variable} = {torch_class}({', '.join(['optimizer', *arguments])})"
+    def construct(self, variable: str, origin: str, arguments: Sequence[str]) -> None:
+        self.classes.add(origin)
+        name = origin.rsplit(".", 1)[-1]
+        call = f"{variable} = {name}({', '.join(['optimizer', *arguments])})"
         if len(call) <= WIDTH:
             self.lines.append(call)
             return
-        self.lines.append(f"{variable} = {torch_class}(")
+        self.lines.append(f"{variable} = {name}(")
         self.lines += [f"    {argument}," for argument in ["optimizer", *arguments]]
         self.lines.append(")")
 
@@ -93,19 +91,19 @@ def literal(value: Any) -> str:
 def arguments(request: Request) -> list[str]:
     """``name=value`` for the scheduler's constructor: required parameters, and every other one
     that differs from its default (lrplot's defaults are torch's, checked by the tests)."""
-    schedule = all_schedules()[request.schedule]
+    schedule = entry(request.schedule)
     params = request.params
     out = []
     by_epochs = params.get("epochs") is not None
     for param in schedule.params:
         value = params.get(param.name)
-        if param.name in NOT_ARGUMENTS or value is None:
+        if not param.argument or value is None:
             continue
         # 1cycle given by epochs: torch takes epochs and steps_per_epoch, and derives total_steps.
         if by_epochs and param.name == "total_steps":
             continue
         if param.required or value != param.default:
-            out.append(f"{TORCH_NAMES.get(param.name, param.name)}={literal(value)}")
+            out.append(f"{schedule.native.get(param.name, param.name)}={literal(value)}")
         if by_epochs and param.name == "epochs":
             out.append(f"steps_per_epoch={literal(params['steps_per_epoch'])}")
     return out
@@ -119,46 +117,46 @@ def _children(request: Request) -> tuple[Spec, ...] | None:
 def _build(request: Request, code: _Code, variable: str | None = None) -> str:
     """Emit the construction of ``request``'s scheduler (children first: torch's order) and
     return the variable that holds it."""
-    schedule = all_schedules()[request.schedule]
+    schedule = entry(request.schedule)
     if request.warmup_steps is not None:
         # A warm-up is SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], [N]).
         warm = code.name("warmup")
         factor = request.warmup_start_factor
         shown = [] if factor == WARMUP_START_FACTOR.default else [f"start_factor={literal(factor)}"]
-        code.construct(warm, "LinearLR", [*shown, f"total_iters={request.warmup_steps}"])
+        code.construct(warm, TORCH + "LinearLR", [*shown, f"total_iters={request.warmup_steps}"])
         inner = _build(Request(request.schedule, request.params), code)
         target = variable or code.name("warmed")
-        code.construct(target, "SequentialLR", [f"schedulers=[{warm}, {inner}]",
-                                                f"milestones=[{request.warmup_steps}]"])
+        code.construct(target, TORCH + "SequentialLR", [f"schedulers=[{warm}, {inner}]",
+                                                        f"milestones=[{request.warmup_steps}]"])
         return target
     children = _children(request)
     if children is None:
-        target = variable or code.name(request.schedule.replace("-", "_"))
-        code.construct(target, schedule.torch_class, arguments(request))
+        target = variable or code.name(schedule.name.replace("-", "_"))
+        code.construct(target, schedule.origin, arguments(request))
         return target
     inner_names = [_build(Request.of(child), code) for child in children]
-    target = variable or code.name(request.schedule)
+    target = variable or code.name(schedule.name)
     listed = f"[{', '.join(inner_names)}]"
-    if schedule.torch_class == "SequentialLR":
+    if "milestones" in request.params:  # SequentialLR
         milestones = literal(tuple(request.params.get("milestones") or ()))
-        code.construct(target, "SequentialLR", [f"schedulers={listed}", f"milestones={milestones}"])
+        code.construct(target, schedule.origin, [f"schedulers={listed}", f"milestones={milestones}"])
     else:
         # ChainedScheduler takes the schedulers first; the optimizer is a keyword argument.
-        code.classes.add(schedule.torch_class)
-        code.lines.append(f"{target} = {schedule.torch_class}({listed}, optimizer=optimizer)")
+        code.classes.add(schedule.origin)
+        code.lines.append(f"{target} = {schedule.origin_name}({listed}, optimizer=optimizer)")
     return target
 
 
-def torch_classes(request: Request) -> Iterator[str]:
-    """The torch scheduler classes a request constructs (warm-ups included)."""
+def leaf_schedules(request: Request) -> Iterator[Schedule]:
+    """The schedules whose schedulers a request constructs (a warm-up's LinearLR included)."""
     if request.warmup_steps is not None:
-        yield "LinearLR"
+        yield entry("linear")
     children = _children(request)
     if children is None:
-        yield all_schedules()[request.schedule].torch_class
+        yield entry(request.schedule)
         return
     for child in children:
-        yield from torch_classes(Request.of(child))
+        yield from leaf_schedules(Request.of(child))
 
 
 def torch_code(item: Curve | Spec) -> str:
@@ -170,26 +168,29 @@ def torch_code(item: Curve | Spec) -> str:
     ReduceLROnPlateau after every epoch, with that epoch's metric; the rest after every epoch.
     """
     request = Request.of(item)
-    schedule = all_schedules()[request.schedule]
+    schedule = entry(request.schedule)
     code = _Code()
     _build(request, code, "scheduler")
-    classes = set(torch_classes(request))
+    leaves = list(leaf_schedules(request))
+    batches = sorted({s.origin_name for s in leaves if s.per_batch})
     rows = item.steps if isinstance(item, Spec) else len(item)
-    label = item.label or item.schedule
-    plateau = "metrics" in request.params and _children(request) is None
-    per_batch = not plateau and (item.steps_per_epoch is not None or bool(classes & PER_BATCH))
+    label = item.label or schedule.command
+    plateau = schedule.metric is not None
+    per_batch = not plateau and (item.steps_per_epoch is not None or bool(batches))
 
     out = [
-        *textwrap.wrap(f"{label} ({schedule.torch_class}), as lrplot draws it: optimizer "
+        *textwrap.wrap(f"{label} ({schedule.origin_name}), as lrplot draws it: optimizer "
                        f"update t trains with row t of lrplot's curve (t = 0..{rows - 1}).",
                        WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False),
         "import torch",
-        *_imports(sorted(code.classes)),
+        *_imports(code.classes),
         "",
         "model = torch.nn.Linear(1, 1)  # replace with your model",
     ]
-    if request.schedule in ("onecycle", "cyclic") and request.warmup_steps is None:
-        out.append(f"# {schedule.torch_class} sets the optimizer's lr itself; this lr is replaced.")
+    stepping = schedule.stepping
+    replaces_lr = stepping is not None and (stepping.sets_lr or stepping.sets_initial_lr)
+    if replaces_lr and request.warmup_steps is None:
+        out.append(f"# {schedule.origin_name} sets the optimizer's lr itself; this lr is replaced.")
     out += [
         f"optimizer = torch.optim.SGD(model.parameters(), lr={literal(optimizer_lr(request.params))}, "
         f"momentum={MOMENTUM})  # replace with yours",
@@ -206,7 +207,7 @@ def torch_code(item: Curve | Spec) -> str:
     if plateau:
         out += _plateau_loop(request, rows)
     elif per_batch:
-        out += _batch_loop(rows, item.steps_per_epoch, sorted(classes & PER_BATCH))
+        out += _batch_loop(rows, item.steps_per_epoch, batches)
     else:
         out += [
             f"for epoch in range({rows}):",
@@ -216,11 +217,21 @@ def torch_code(item: Curve | Spec) -> str:
     return "\n".join(out) + "\n"
 
 
-def _imports(classes: Sequence[str]) -> list[str]:
-    line = f"from torch.optim.lr_scheduler import {', '.join(classes)}"
-    if len(line) <= WIDTH:
-        return [line]
-    return ["from torch.optim.lr_scheduler import (", *(f"    {name}," for name in classes), ")"]
+def _imports(origins: set[str]) -> list[str]:
+    """One ``from module import a, b`` per module of the dotted paths, torch's first."""
+    modules: dict[str, list[str]] = {}
+    for origin in sorted(origins):
+        module, name = origin.rsplit(".", 1)
+        modules.setdefault(module, []).append(name)
+    lines = []
+    for module in sorted(modules, key=lambda m: (not m.startswith("torch."), m)):
+        names = modules[module]
+        line = f"from {module} import {', '.join(names)}"
+        if len(line) <= WIDTH:
+            lines.append(line)
+        else:
+            lines += [f"from {module} import (", *(f"    {name}," for name in names), ")"]
+    return lines
 
 
 def _batch_loop(rows: int, per_epoch: int | None, why: Sequence[str]) -> list[str]:
@@ -240,7 +251,7 @@ def _batch_loop(rows: int, per_epoch: int | None, why: Sequence[str]) -> list[st
 
 def _plateau_loop(request: Request, rows: int) -> list[str]:
     """One epoch per row, each ending in step(metric): the metric lrplot was given, inline."""
-    series = request.params["metrics"]
+    series = request.params[entry(request.schedule).metric]
     values = [float(v) for v in series.values[:rows]]
     listed = textwrap.wrap(", ".join(literal(v) for v in values), WIDTH - 4, break_long_words=False,
                            break_on_hyphens=False) or [""]
@@ -266,11 +277,30 @@ def _source(series: Any) -> str:
     return f"from {series.source}" + (f", column {series.column}" if series.column else "")
 
 
-def torch_script(curves: Sequence[Curve]) -> str:
-    """The code of every curve, one self-contained script after the other."""
+def code(curve: Curve) -> str:
+    """The script of one curve: its registry entry's own emitter, or the torch one."""
+    schedule = entry(curve.schedule)
+    if schedule.emit is not None:
+        return schedule.emit(curve.params, len(curve), curve.label)
+    return torch_code(curve)
+
+
+def script(curves: Sequence[Curve], framework: str | None = None) -> str:
+    """The code of every curve, one self-contained script after the other. With ``framework``,
+    every curve must be that framework's (``--emit torch`` on a timm curve is a mistake)."""
+    from .errors import UsageError
+    from .frameworks import FRAMEWORKS
+
+    for curve in curves:
+        if framework is not None and curve.framework != framework:
+            raise UsageError(
+                f"--emit {framework}: {curve.label} is a {FRAMEWORKS[curve.framework].title} schedule; "
+                f"use --emit {curve.framework}"
+            )
     if len(curves) == 1:
-        return torch_code(curves[0])
+        return code(curves[0])
     parts = []
     for index, curve in enumerate(curves, start=1):
-        parts.append(f"# ---- {index} of {len(curves)}: {curve.label} ----\n{torch_code(curve)}")
+        parts.append(f"# ---- {index} of {len(curves)}: {curve.label} ----\n{code(curve)}")
     return "\n\n".join(parts)
+

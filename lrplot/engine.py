@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from .errors import LrplotError, UsageError
+from .frameworks import FRAMEWORKS
 from .params import Integer, Invalid, Param, Real, Schedules, Text, literal, show
-from .registry import Annotations, Context, Schedule, all_schedules, closest
-from .steps import is_range_aware, step_range, unread_range
+from .registry import Annotations, Context, Schedule, closest, entry, find, schedules_of, split_key
 
 # Options every schedule takes besides its own parameters; validated by the same path.
 STEPS = Integer("steps", "Rows to compute (steps 0..N-1). Default: the schedule's natural length.", ge=1)
@@ -38,6 +38,8 @@ WARMUP_START_FACTOR = Real(
     le=1,
 )
 SPEC_PARAMS: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH, LABEL, WARMUP_STEPS, WARMUP_START_FACTOR)
+# A framework that carries its warm-up as the library's own parameters takes only these.
+PLAIN_SPEC_PARAMS: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH, LABEL)
 # A schedule inside a composite runs on the composite's rows and epochs, under its label.
 WHOLE_ONLY = (STEPS.name, STEPS_PER_EPOCH.name, LABEL.name)
 # Composites inside composites: a YAML document could nest without end.
@@ -99,11 +101,11 @@ class Spec:
     def describe(self) -> str:
         """The schedule with the parameters given that differ from their defaults, e.g.
         ``linear(start_factor=0.1, total_iters=10)``: how a schedule inside a composite is shown."""
-        return f"{self.schedule}({', '.join(self.settings())})"
+        return f"{entry(self.schedule).yaml_type}({', '.join(self.settings())})"
 
     def settings(self) -> list[str]:
         """``name=value`` for each parameter given that differs from its default, warm-up last."""
-        schedule = all_schedules()[self.schedule]
+        schedule = entry(self.schedule)
         parts = [
             f"{p.name}={_shown(self.params[p.name])}"
             for p in schedule.params
@@ -120,7 +122,10 @@ class Spec:
 class Curve:
     """A computed schedule: row t of ``lr`` is the rate for update t (see the README's convention).
 
-    ``series`` holds further columns aligned with ``lr`` ("momentum", "metric").
+    ``series`` holds further columns aligned with ``lr`` ("momentum", "metric"). ``framework``
+    and ``origin`` say whose curve it is (``torch``, ``torch.optim.lr_scheduler.OneCycleLR``);
+    ``row_unit`` what a row is ("step", or "epoch" for a metric-driven schedule); ``derived`` the
+    figures derived from the parameters (e.g. Trainer's updates per epoch).
     """
 
     label: str
@@ -131,6 +136,10 @@ class Curve:
     annotations: Annotations = field(default_factory=Annotations)
     steps_per_epoch: int | None = None
     warnings: tuple[str, ...] = ()
+    framework: str = "torch"
+    origin: str = ""
+    row_unit: str = "step"
+    derived: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lr)
@@ -147,13 +156,31 @@ class Curve:
 
 
 def lookup(name: str, naming: Naming = KEYS) -> Schedule:
-    registry = all_schedules()
-    if name not in registry:
-        raise naming.error(
-            f"{naming.where}unknown schedule {show(name)}{closest(str(name), registry)}; "
-            f"known: {', '.join(registry)}"
-        )
-    return registry[name]
+    """The schedule a YAML type or spec names: ``cosine`` (torch), ``hf.cosine_with_min_lr``."""
+    found = find(name) if isinstance(name, str) else None
+    if found is not None:
+        return found
+    raise naming.error(f"{naming.where}unknown schedule {show(name)}{unknown_hint(name)}")
+
+
+def unknown_hint(name: Any) -> str:
+    """What to say after an unknown schedule name: the closest known one and the known ones, of
+    the framework the name points at (torch's for a plain name)."""
+    framework, rest = split_key(str(name))
+    if framework is None:
+        return f": no framework {show(str(name).partition('.')[0])}; frameworks: {', '.join(FRAMEWORKS)}"
+    known = [s.yaml_type for s in schedules_of(framework).values()]
+    return f"{closest(str(name), known)}; known: {', '.join(known)}"
+
+
+def spec_params(schedule: Schedule) -> tuple[Param, ...]:
+    """The options a schedule takes besides its own parameters (those of its framework)."""
+    return spec_params_of(schedule.framework)
+
+
+def spec_params_of(framework: str) -> tuple[Param, ...]:
+    """The options every schedule of ``framework`` takes besides its own parameters."""
+    return SPEC_PARAMS if FRAMEWORKS[framework].warmup else PLAIN_SPEC_PARAMS
 
 
 def _parse(param: Param, raw: Mapping[str, Any]) -> Any:
@@ -192,59 +219,83 @@ def _build(
     schedule_name: str, raw: Mapping[str, Any], naming: Naming, base_dir: Path | None, parent: _Parent | None
 ) -> Spec:
     schedule = lookup(schedule_name, naming)
-    known = [p.name for p in schedule.params + SPEC_PARAMS]
     try:
-        for key in raw:
-            if key not in known:
-                raise Invalid(f"{{}} is not a parameter of {schedule.name}{closest(key, known)}", key)
-        if parent is not None:
-            for key in WHOLE_ONLY:
-                if raw.get(key) is not None:
-                    raise Invalid("{} applies to the whole composite, not to a schedule inside it", key)
+        _check_keys(schedule, raw, parent)
         values = {p.name: _parse(p, raw) for p in schedule.params}
-        steps, per_epoch, label, warm_steps, warm_factor = (_parse(p, raw) for p in SPEC_PARAMS)
+        options = {p.name: _parse(p, raw) for p in spec_params(schedule)}
+        per_epoch = options["steps_per_epoch"] if parent is None else parent.steps_per_epoch
         if parent is not None:
-            per_epoch = parent.steps_per_epoch
             _inherit_lr(values, raw, parent)
-        if warm_steps is None:
-            if raw.get(WARMUP_START_FACTOR.name) is not None:
-                raise Invalid("{} needs {}", WARMUP_START_FACTOR.name, WARMUP_STEPS.name)
-            warm_factor = None
-        context = Context(steps_per_epoch=per_epoch, base_dir=base_dir)
-        children = next((p for p in schedule.params if isinstance(p, Schedules)), None)
-        if children is not None:
-            depth = 0 if parent is None else parent.depth + 1
-            if depth >= MAX_DEPTH:
-                raise Invalid(f"{{}} nest more than {MAX_DEPTH} composites deep", children.name)
-            inner = _Parent(values.get("lr"), per_epoch, depth)
-            values[children.name] = tuple(
-                _build(kind, Parameters(item), naming.child(index, kind), base_dir, inner)
-                for index, (kind, item) in enumerate(values[children.name])
-            )
+        warm_steps, warm_factor = _warm_up(raw, options)
+        children = _children_of(schedule, values, per_epoch, naming, base_dir, parent)
         if schedule.resolve is not None:
-            values = schedule.resolve(values, context)
+            values = schedule.resolve(values, Context(steps_per_epoch=per_epoch, base_dir=base_dir))
+        if per_epoch is None and schedule.epoch_length is not None:
+            per_epoch = schedule.epoch_length(values)
         given = frozenset(k for k, v in raw.items() if v is not None)
-        spec = Spec(schedule.name, values, 0, label, per_epoch, given, warm_steps, warm_factor)
-        natural, bound = _horizon(schedule, spec, True)
-        if bound is not None and (steps if steps is not None else natural) > bound[0]:
-            rows, why = bound
-            if steps is not None:
-                raise Invalid(f"{{}} {steps} is too many: {why.template}", "steps", *why.names)
-            raise Invalid(
-                f"the default length, {natural} rows, is too long: {why.template} (or set {{}} <= {rows})",
-                *why.names, "steps",
-            )
-        if steps is not None and warm_steps is not None and warm_steps >= steps:
-            raise Invalid(
-                f"{{}} {warm_steps} is not shorter than {{}} {steps}: the whole run would be warm-up",
-                WARMUP_STEPS.name, STEPS.name,
-            )
-        n = steps if steps is not None else natural
-        composite = spec.warmup_steps is not None or children is not None
-        _check_memory(n, BYTES_PER_COMPOSITE_ROW if composite else BYTES_PER_ROW, steps is not None)
+        spec = Spec(schedule.key, values, 0, options["label"], per_epoch, given, warm_steps, warm_factor)
+        n = _rows(schedule, spec, options["steps"])
+        _check_memory(n, BYTES_PER_COMPOSITE_ROW if warm_steps is not None or children else BYTES_PER_ROW,
+                      options["steps"] is not None)
     except Invalid as invalid:
         raise naming.fail(invalid, raw) from None
     return replace(spec, steps=n)
+
+
+def _check_keys(schedule: Schedule, raw: Mapping[str, Any], parent: _Parent | None) -> None:
+    """Every key is a parameter of the schedule; inside a composite, none of the whole's."""
+    known = [p.name for p in schedule.params + spec_params(schedule)]
+    for key in raw:
+        if key not in known:
+            raise Invalid(f"{{}} is not a parameter of {schedule.command}{closest(key, known)}", key)
+    if parent is not None:
+        for key in WHOLE_ONLY:
+            if raw.get(key) is not None:
+                raise Invalid("{} applies to the whole composite, not to a schedule inside it", key)
+
+
+def _warm_up(raw: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[int | None, float | None]:
+    """lrplot's warm-up (steps, start factor), or (None, None) when there is none."""
+    steps = options.get(WARMUP_STEPS.name)
+    if steps is None:
+        if raw.get(WARMUP_START_FACTOR.name) is not None:
+            raise Invalid("{} needs {}", WARMUP_START_FACTOR.name, WARMUP_STEPS.name)
+        return None, None
+    return steps, options[WARMUP_START_FACTOR.name]
+
+
+def _children_of(
+    schedule: Schedule, values: dict[str, Any], per_epoch: int | None, naming: Naming,
+    base_dir: Path | None, parent: _Parent | None,
+) -> bool:
+    """Validate a composite's children into specs, in place in ``values``; whether it has any."""
+    children = next((p for p in schedule.params if isinstance(p, Schedules)), None)
+    if children is None:
+        return False
+    depth = 0 if parent is None else parent.depth + 1
+    if depth >= MAX_DEPTH:
+        raise Invalid(f"{{}} nest more than {MAX_DEPTH} composites deep", children.name)
+    inner = _Parent(values.get("lr"), per_epoch, depth)
+    values[children.name] = tuple(
+        _build(kind, Parameters(item), naming.child(index, kind), base_dir, inner)
+        for index, (kind, item) in enumerate(values[children.name])
+    )
+    return True
+
+
+def _rows(schedule: Schedule, spec: Spec, steps: int | None) -> int:
+    """The rows to compute: ``steps`` when given (refused past what the library can step), else
+    the natural length (refused, with the fix, when that is past it)."""
+    natural, bound = _horizon(schedule, spec, True)
+    if bound is not None and (steps if steps is not None else natural) > bound[0]:
+        rows, why = bound
+        if steps is not None:
+            raise Invalid(f"{{}} {steps} is too many: {why.template}", "steps", *why.names)
+        raise Invalid(
+            f"the default length, {natural} rows, is too long: {why.template} (or set {{}} <= {rows})",
+            *why.names, "steps",
+        )
+    return steps if steps is not None else natural
 
 
 class Parameters(dict):
@@ -332,29 +383,27 @@ def compute(spec: Spec) -> Curve:
 
 
 def _compute(spec: Spec) -> Curve:
-    schedule = all_schedules()[spec.schedule]
+    schedule = entry(spec.schedule)
     n = spec.steps
-    t = _steps(schedule, spec)
     params = spec.params
     if spec.warmup_steps is None:
-        lr = schedule.curve(t, params)
-        extras = schedule.extra_series(t, params)
+        lr = schedule.rows(0, n, params)
+        extras = schedule.extra_rows(0, n, params)
         annotations = schedule.annotate(params, n) if schedule.annotate else Annotations()
         warnings = tuple(schedule.warn(params, n)) if schedule.warn else ()
     else:
         from .schedules import compose
 
         node, rate = compose.node_of(spec), compose.optimizer_lr(params)
-        lr, momentum = compose.rates(node, rate, t)
+        lr, momentum = compose.rates_range(node, rate, 0, n)
         extras = {} if momentum is None else {"momentum": momentum}
         annotations = compose.annotations(node, n)
         warnings = compose.warnings(node, rate, n)
         params = {**params, WARMUP_STEPS.name: spec.warmup_steps,
                   WARMUP_START_FACTOR.name: spec.warmup_start_factor}
-    del t
     _check_finite(lr, spec)
     return Curve(
-        label=spec.label or spec.schedule,
+        label=spec.label or schedule.command,
         schedule=spec.schedule,
         params=params,
         lr=lr,
@@ -362,20 +411,11 @@ def _compute(spec: Spec) -> Curve:
         annotations=annotations,
         steps_per_epoch=spec.steps_per_epoch,
         warnings=warnings,
+        framework=schedule.framework,
+        origin=schedule.origin,
+        row_unit=schedule.row_unit,
+        derived=dict(schedule.derived(spec.params)) if schedule.derived else {},
     )
-
-
-def _steps(schedule: Schedule, spec: Spec) -> np.ndarray:
-    """The steps 0..N-1 for the schedule's functions: unwritten when the curve is long and every
-    function reads a long range only through as_range (lrplot.steps.range_aware), since writing
-    them would cost as much as the fastest curves themselves."""
-    from .schedules import _kernels
-
-    functions = [schedule.lr] + ([schedule.extras] if schedule.extras else [])
-    aware = spec.warmup_steps is not None or all(is_range_aware(f) for f in functions)
-    if spec.steps >= _kernels.FAST_FROM and aware:
-        return unread_range(0, spec.steps)
-    return step_range(0, spec.steps)
 
 
 def _check_finite(lr: np.ndarray, spec: Spec) -> None:
@@ -402,7 +442,7 @@ def _shown(value: Any) -> str:
 def default_label(spec: Spec) -> str:
     """The schedule's name plus the parameters given that differ from their defaults,
     e.g. ``cosine t_max=20 eta_min=0.001``."""
-    return " ".join([spec.schedule, *spec.settings()])
+    return " ".join([entry(spec.schedule).command, *spec.settings()])
 
 
 def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:

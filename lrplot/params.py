@@ -61,15 +61,18 @@ class Param:
     """A named schedule parameter: its help line, its default and how a raw value is parsed.
 
     ``default=None`` with ``required=False`` means the parameter is optional and has no value
-    unless given (e.g. 1cycle's ``total_steps``). A kind declares the keyword options it takes
-    (bounds, choices) in ``options``, with their defaults. (Plain classes, not dataclasses: a
+    unless given (e.g. 1cycle's ``total_steps``). ``argument=False``: not a keyword argument of
+    the library's class or function (the optimizer's lr, a metrics file), so emitted code does
+    not pass it. A kind declares the keyword options it takes (bounds, choices) in ``options``,
+    with their defaults. (Plain classes, not dataclasses: a
     dataclass costs ~0.3 ms to define, and these are defined at every start.)
     """
 
     options: dict[str, Any] = {}
     default_value: Any = None
 
-    def __init__(self, name: str, help: str, default: Any = None, required: bool = False, **options: Any):
+    def __init__(self, name: str, help: str, default: Any = None, required: bool = False,
+                 argument: bool = True, **options: Any):
         unknown = set(options) - set(self.options)
         if unknown:
             raise TypeError(f"{type(self).__name__} takes no option {', '.join(sorted(unknown))}")
@@ -77,6 +80,7 @@ class Param:
         self.help = help
         self.default = self.default_value if default is None else default
         self.required = required
+        self.argument = argument
         for key, value in {**self.options, **options}.items():
             setattr(self, key, value)
 

@@ -77,6 +77,11 @@ class Stepping:
       ``LRScheduler.__init__`` and adopts as its base after its first step (CyclicLR: base_lr).
     - ``sets_initial_lr(params)``: the ``initial_lr`` the constructor overwrites (OneCycleLR).
     - ``refused``: why the schedule cannot be composed at all (ReduceLROnPlateau), or "".
+    - ``factor``: each step multiplies the rate by a factor (p = q = 0), so a run of steps
+      telescopes to a ratio of closed forms; ``flat_from(params)``: the step from which that
+      factor is 1 for good (None: never).
+    - ``pivots(params)``: the steps rescale about a point other than 0 (a cosine's η_min > 0), so
+      in a chain they can cancel and the scan is refined in torch's order of operations.
     """
 
     rule: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
@@ -84,39 +89,72 @@ class Stepping:
     sets_lr: str | None = None
     sets_initial_lr: Callable[[Mapping[str, Any]], float] | None = None
     refused: str = ""
+    factor: bool = False
+    flat_from: Callable[[Mapping[str, Any]], float] | None = None
+    pivots: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A registered schedule.
+    """A registered schedule: everything the engine, CLI, renderers, emitter and composer need to
+    know about it. Identity is ``(framework, name)``; see :attr:`key`.
 
+    - ``name``: the library's name for it, in kebab-case (the command: ``lrplot hf cosine``).
+    - ``framework``: the namespace it belongs to (a key of lrplot.frameworks.FRAMEWORKS).
+    - ``origin``: the dotted path of the library's class or function it reproduces.
     - ``lr``: the pure, vectorized curve ``lr(t, **params)`` over float64 step indices ``t``.
+    - ``lr_range(first, n, **params)``: the same rows for the steps first..first+n-1, by a faster
+      route (the kernels); called for long ranges only, and equal to ``lr`` to a few ulps.
     - ``horizon(params)``: the natural number of rows when ``--steps`` is not given.
     - ``resolve(params, context)``: cross-parameter checks and derived values (raises Invalid).
     - ``limit(params)``: ``(rows, why)`` when the schedule cannot be stepped past ``rows``
       (1cycle's end, a growing rate's overflow), else None.
-    - ``extras(t, **params)``: further series aligned with ``lr`` (momentum, metric).
+    - ``extras(t, **params)`` / ``extras_range(first, n, **params)``: further series aligned with
+      ``lr`` (momentum, metric).
     - ``annotate(params, n)``: phases, events and guide lines for renderers.
     - ``warn(params, n)``: traps worth a warning for this curve of ``n`` rows.
-    - ``stepping``: how torch's class acts on a shared optimizer, for composition (see Stepping).
+    - ``epoch_length(params)``: the steps per epoch the parameters imply (e.g. Trainer's updates
+      per epoch), for the epoch axis and column; None when they imply none.
+    - ``derived(params)``: figures derived from the parameters, shown in the table and the JSON.
+    - ``row_unit``: what a row is, ``"step"`` or ``"epoch"`` (a metric-driven schedule is stepped
+      once per epoch); ``metric``: the parameter that holds its metric, if any.
+    - ``per_batch``: the library documents stepping it after every batch (OneCycleLR, CyclicLR).
+    - ``native``: lrplot's parameter name -> the library's keyword, where they differ (T_max).
+    - ``stepping``: how torch's class acts on a shared optimizer, for composition (see Stepping);
+      None: it cannot be put inside torch's composites.
+    - ``emit(params, rows, label)``: a runnable script for the library that builds the schedule
+      and leaves the rate of every row in ``lrs``; None: the torch emitter (lrplot.emit).
+    - ``scaled(n)``: parameters (YAML names) of a representative run of ``n`` rows, for
+      benchmarks; None: the example's parameters with ``steps: n``.
     - ``yaml_only``: no command of its own (its parameters do not fit on a command line, e.g. a
       list of schedules); ``example`` is then a YAML mapping.
     """
 
     name: str
-    torch_class: str
+    origin: str
     summary: str
     params: tuple[Param, ...]
     lr: ScheduleFn
     horizon: Callable[[Mapping[str, Any]], int]
     example: str
     horizon_text: str
+    framework: str = "torch"
+    lr_range: Callable[..., np.ndarray] | None = None
     resolve: Callable[[dict[str, Any], Context], dict[str, Any]] | None = None
     limit: Callable[[Mapping[str, Any]], tuple[int, Invalid] | None] | None = None
     extras: Callable[..., dict[str, np.ndarray]] | None = None
+    extras_range: Callable[..., dict[str, np.ndarray]] | None = None
     annotate: Callable[[Mapping[str, Any], int], Annotations] | None = None
     warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None = None
+    epoch_length: Callable[[Mapping[str, Any]], int | None] | None = None
+    derived: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    row_unit: str = "step"
+    metric: str | None = None
+    per_batch: bool = False
+    native: Mapping[str, str] = field(default_factory=dict)
     stepping: Stepping | None = None
+    emit: Callable[[Mapping[str, Any], int, str], str] | None = None
+    scaled: Callable[[int], dict[str, Any]] | None = None
     yaml_only: bool = False
 
     def param(self, name: str) -> Param:
@@ -126,14 +164,57 @@ class Schedule:
         raise KeyError(name)
 
     @property
-    def torch_path(self) -> str:
-        return f"torch.optim.lr_scheduler.{self.torch_class}"
+    def key(self) -> str:
+        """How specs, curves and YAML name it: ``cosine`` for torch, ``hf.cosine`` otherwise."""
+        return self.name if self.framework == "torch" else f"{self.framework}.{self.name}"
+
+    @property
+    def command(self) -> str:
+        """The words that run it: ``cosine``, ``hf cosine``."""
+        return self.name if self.framework == "torch" else f"{self.framework} {self.name}"
+
+    @property
+    def yaml_type(self) -> str:
+        """Its YAML ``type``: ``cosine``, ``hf.cosine_with_min_lr``."""
+        return self.name if self.framework == "torch" else f"{self.framework}.{self.name.replace('-', '_')}"
+
+    @property
+    def origin_name(self) -> str:
+        """The library's class or function name, e.g. ``CosineAnnealingLR``."""
+        return self.origin.rsplit(".", 1)[-1]
 
     def curve(self, t: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
         return _call(self.lr, t, params)
 
+    def rows(self, first: int, n: int, params: Mapping[str, Any]) -> np.ndarray:
+        """The curve at steps first..first+n-1, by ``lr_range`` when the range is long."""
+        if self.lr_range is not None and long_range(first, n):
+            return _call_range(self.lr_range, first, n, params)
+        return self.curve(np.arange(first, first + n, dtype=np.float64), params)
+
     def extra_series(self, t: np.ndarray, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         return _call(self.extras, t, params) if self.extras else {}
+
+    def extra_rows(self, first: int, n: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """The extra series at steps first..first+n-1, by ``extras_range`` when the range is long."""
+        if self.extras_range is not None and long_range(first, n):
+            return _call_range(self.extras_range, first, n, params)
+        return self.extra_series(np.arange(first, first + n, dtype=np.float64), params)
+
+
+# Ranges shorter than this take the plain formulas: both take microseconds there.
+FAST_FROM = 1 << 14
+
+
+def long_range(first: int, n: int) -> bool:
+    """Whether the steps first..first+n-1 are worth a schedule's ``lr_range``: many of them, and
+    all whole numbers in float64 (below 2^53), which the kernels rely on."""
+    return n >= FAST_FROM and first >= 0 and first + n <= 2**53
+
+
+def _call_range(fn: Callable[..., Any], first: int, n: int, params: Mapping[str, Any]) -> Any:
+    wanted = _keyword_names(fn)
+    return fn(first, n, **{k: v for k, v in params.items() if k in wanted})
 
 
 def _call(fn: Callable[..., Any], t: np.ndarray, params: Mapping[str, Any]) -> Any:
@@ -158,16 +239,58 @@ REGISTRY: dict[str, Schedule] = {}
 
 
 def register(schedule: Schedule) -> Schedule:
-    if schedule.name in REGISTRY:
-        raise ValueError(f"schedule {schedule.name!r} registered twice")
-    REGISTRY[schedule.name] = schedule
+    if schedule.key in REGISTRY:
+        raise ValueError(f"schedule {schedule.key!r} registered twice")
+    REGISTRY[schedule.key] = schedule
     return schedule
 
 
+def schedules_of(framework: str) -> dict[str, Schedule]:
+    """The schedules of one framework, by name (importing its module registers them, and no other
+    framework's)."""
+    from .frameworks import FRAMEWORKS
+
+    importlib.import_module(FRAMEWORKS[framework].package)
+    return {s.name: s for s in REGISTRY.values() if s.framework == framework}
+
+
 def all_schedules() -> dict[str, Schedule]:
-    """Every registered schedule, by name (importing the families registers them)."""
-    importlib.import_module("lrplot.schedules")
-    return REGISTRY
+    """Every registered schedule of every framework, by key, framework by framework."""
+    from .frameworks import FRAMEWORKS
+
+    found: dict[str, Schedule] = {}
+    for framework in FRAMEWORKS:
+        found.update({s.key: s for s in schedules_of(framework).values()})
+    return found
+
+
+def split_key(text: str) -> tuple[str | None, str]:
+    """``hf.cosine_with_min_lr`` -> ("hf", "cosine-with-min-lr"); a plain name is torch's; an
+    unknown prefix gives (None, text)."""
+    from .frameworks import WORDS
+
+    prefix, dot, rest = text.partition(".")
+    if not dot:
+        return "torch", text.replace("_", "-")
+    if prefix not in WORDS:
+        return None, text
+    return WORDS[prefix], rest.replace("_", "-")
+
+
+def entry(key: str) -> Schedule:
+    """The schedule registered under ``key`` (``cosine``, ``hf.cosine``), its framework imported."""
+    found = find(key)
+    if found is None:
+        raise KeyError(key)
+    return found
+
+
+def find(text: str) -> Schedule | None:
+    """The schedule a YAML type or spec names (``cosine``, ``torch.cosine``, ``hf.cosine``), or None."""
+    framework, name = split_key(text)
+    if framework is None:
+        return None
+    return schedules_of(framework).get(name)
 
 
 def closest(word: str, options) -> str:

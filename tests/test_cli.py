@@ -16,12 +16,12 @@ import pytest
 
 import lrplot
 from lrplot.params import Choice, Integer, Real, Series, Switch, Text
-from lrplot.registry import all_schedules
+from lrplot.registry import schedules_of
 
 from .conftest import VAL_ACC
 
 # The schedules with a command (composites are YAML-only: tests/test_compose.py covers them).
-SCHEDULES = {name: s for name, s in all_schedules().items() if not s.yaml_only}
+SCHEDULES = {name: s for name, s in schedules_of("torch").items() if not s.yaml_only}
 
 
 def example_args(name: str) -> list[str]:
@@ -152,7 +152,7 @@ def test_json_holds_params_series_and_annotations(cli, in_tmp):
     doc = json.loads((in_tmp / "c.json").read_text())
     (entry,) = doc["schedules"]
     assert entry["label"] == "warm"
-    assert entry["torch"] == "torch.optim.lr_scheduler.OneCycleLR"
+    assert entry["origin"] == "torch.optim.lr_scheduler.OneCycleLR"
     assert entry["params"]["total_steps"] == 20 and entry["params"]["epochs"] == 2
     assert [p["name"] for p in entry["phases"]] == ["warm-up", "cool-down"]
     assert entry["guides"]["max_lr"] == 0.01
@@ -317,7 +317,7 @@ def test_version_and_list(cli):
     assert cli("--version").stdout == f"lrplot {lrplot.__version__}\n"
     listing = cli("list").stdout
     for name, schedule in SCHEDULES.items():
-        assert f"{name}  ({schedule.torch_path})" in listing
+        assert f"{name}  ({schedule.origin})" in listing
         for param in schedule.params:
             assert "--" + param.name.replace("_", "-") in listing
 
@@ -326,7 +326,7 @@ def test_every_command_and_parameter_has_help(cli):
     for name, schedule in SCHEDULES.items():
         result = cli([name, "--help"])
         assert result.code == 0
-        assert schedule.torch_path in result.stdout.replace("\n", " ").replace("  ", " ")
+        assert schedule.origin in result.stdout.replace("\n", " ").replace("  ", " ")
         for param in schedule.params:
             assert param.help, (name, param.name)
             assert "--" + param.name.replace("_", "-") in result.stdout

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import lrplot
 from lrplot.engine import KEYS, build_spec
 from lrplot.errors import ConfigError, UsageError
-from lrplot.registry import all_schedules
+from lrplot.registry import schedules_of
 from lrplot.schedules import compose
 
 from .test_cli import assert_one_line_error, read_csv
@@ -330,7 +330,7 @@ def test_json_describes_the_schedules_inside(cli, in_tmp):
     result = cli("run c.yaml -o c.json")
     assert result.code == 0, result.stderr
     entry = json.loads((in_tmp / "c.json").read_text())["schedules"][0]
-    assert entry["torch"] == "torch.optim.lr_scheduler.SequentialLR"
+    assert entry["origin"] == "torch.optim.lr_scheduler.SequentialLR"
     assert entry["params"]["schedules"] == [
         "cosine(t_max=95, eta_min=0.001, warmup_steps=2)",
         "linear(start_factor=0.1)",  # total_iters 5 is the default
@@ -375,8 +375,8 @@ class TestRun:
         assert_one_line_error(cli("sequential --lr 0.1"), 2, "sequential is defined in YAML only")
         listing = cli("list").stdout
         for name in ("sequential", "chained"):
-            schedule = all_schedules()[name]
-            assert f"{name}  ({schedule.torch_path})  YAML only: lrplot run CONFIG.yaml" in listing
+            schedule = schedules_of("torch")[name]
+            assert f"{name}  ({schedule.origin})  YAML only: lrplot run CONFIG.yaml" in listing
             assert f"example: - {schedule.example}" in listing
         assert "| `sequential` (YAML) | `SequentialLR` |" in cli("list --markdown").stdout
 

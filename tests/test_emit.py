@@ -33,9 +33,10 @@ except ImportError as exc:  # the same rule as tests/test_live_torch.py
 
 import lrplot
 from lrplot import config
-from lrplot.emit import NOT_ARGUMENTS, TORCH_NAMES, torch_code, torch_script
+from lrplot.emit import script as torch_script
+from lrplot.emit import torch_code
 from lrplot.engine import KEYS, Spec, build_spec, labelled
-from lrplot.registry import all_schedules
+from lrplot.registry import schedules_of
 from tests.reference import STEP_ORDER_WARNING, assert_matches_torch, kind_of
 
 from .conftest import VAL_ACC, write_metrics
@@ -43,7 +44,7 @@ from .test_cli import assert_one_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_configs"
-REGISTRY = all_schedules()
+REGISTRY = schedules_of("torch")
 COMMANDS = {name: s for name, s in REGISTRY.items() if not s.yaml_only}
 COMPOSABLE = sorted(name for name, s in COMMANDS.items() if not s.stepping.refused)
 
@@ -271,11 +272,11 @@ def test_floats_are_written_to_read_back_exactly():
 def test_lrplot_defaults_are_torchs_so_leaving_them_out_is_safe():
     """emit omits parameters at their default: each default must be torch's own."""
     for name, schedule in COMMANDS.items():
-        torch_params = inspect.signature(getattr(torch.optim.lr_scheduler, schedule.torch_class)).parameters
+        torch_params = inspect.signature(getattr(torch.optim.lr_scheduler, schedule.origin_name)).parameters
         for param in schedule.params:
-            if param.name in NOT_ARGUMENTS or param.required:
+            if not param.argument or param.required:
                 continue
-            torch_name = TORCH_NAMES.get(param.name, param.name)
+            torch_name = schedule.native.get(param.name, param.name)
             assert torch_name in torch_params, (name, param.name)
             assert torch_params[torch_name].default == param.default, (name, param.name)
 
@@ -327,7 +328,12 @@ def test_emit_refuses_another_writer_of_stdout(metrics_dir, extra, other):
 
 def test_emit_takes_only_known_frameworks(metrics_dir):
     assert_one_line_error(run_cli(["cosine", "--t-max", "5", "--emit", "jax"], metrics_dir), 2,
-                          "--emit must be one of torch, got jax")
+                          "--emit must be one of torch, hf, timm, optax, keras, deepspeed, fastai, got jax")
+
+
+def test_emit_refuses_another_frameworks_code(metrics_dir):
+    assert_one_line_error(run_cli(["cosine", "--t-max", "5", "--emit", "hf"], metrics_dir), 2,
+                          "--emit hf: cosine is a PyTorch schedule; use --emit torch")
 
 
 def test_emit_in_compare_and_as_a_yaml_key(metrics_dir, tmp_path):

@@ -2,9 +2,8 @@
 
 Each kernel equals its closed form, computed in extended precision, to a few ulps of the curve's
 scale; each schedule's long path equals its plain formula within 1e-12 of the scale (bit for bit
-where it only rearranges the same operations); functions marked range_aware never read a long
-range's values; and with the fast paths forced on every length the golden torch curves still
-match under tests/reference.py's tolerances. Ranges start anywhere and end mid-block.
+where it only rearranges the same operations); and with the fast paths forced on every length
+the golden torch curves still match under tests/reference.py's tolerances. Ranges start anywhere and end mid-block.
 """
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import lrplot
-from lrplot import steps
-from lrplot.registry import all_schedules
-from lrplot.schedules import _kernels, compose, cosine, cyclic, exponential, factor, onecycle, plateau, step
-from lrplot.steps import step_range
+from lrplot import registry
+from lrplot.registry import schedules_of
+from lrplot.schedules import _kernels, compose, cosine, cyclic, exponential, factor, onecycle, plateau, pytorch, step
 from tests import test_golden
 from tests.reference import assert_matches_torch, kind_of
 
@@ -179,10 +177,17 @@ def test_stairs_tile_and_pieces(first, n, width):
 # --- every schedule's long path against its plain formula -----------------------------------------
 
 
+# Each schedule function's fast route over a range of steps (its entry's lr_range or extras_range).
+RANGE_OF = {
+    **{s.lr: s.lr_range for s in schedules_of("torch").values() if s.lr_range},
+    **{s.extras: s.extras_range for s in schedules_of("torch").values() if s.extras_range},
+}
+
+
 def long_and_plain(fn, first: int, n: int, **params):
-    """fn on a registered step range (the fast path) and on the same steps as a plain array."""
+    """fn's fast route over the steps first..first+n-1, and fn on the same steps as a plain array."""
     with np.errstate(all="ignore"):
-        fast = fn(step_range(first, n), **params)
+        fast = RANGE_OF[fn](first, n, **params)
         plain = fn(np.arange(first, first + n, dtype=np.float64), **params)
     return fast, plain
 
@@ -372,47 +377,37 @@ EXAMPLES = {
 }
 
 
-def unreadable(start: int, n: int) -> np.ndarray:
-    """A step range whose values are NaN, but for the first one that as_range reads."""
-    t = np.full(n, np.nan)
-    t[0] = start
-    t.flags.writeable = False
-    steps._RANGES[id(t)] = t
-    return t
-
-
 def test_every_schedule_has_an_example():
-    assert set(EXAMPLES) == set(all_schedules())
+    assert set(EXAMPLES) == set(schedules_of("torch"))
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 @pytest.mark.parametrize("first", [0, 1234])
-def test_range_aware_functions_only_ask_where_a_long_range_starts(name, first):
-    schedule = all_schedules()[name]
+def test_every_fast_route_equals_the_formula(name, first):
+    """Each schedule's rows over a long range (its lr_range) are its plain formula's."""
+    schedule = schedules_of("torch")[name]
     spec = lrplot.build_spec(name, EXAMPLES[name])
-    functions = [schedule.lr] + ([schedule.extras] if schedule.extras else [])
-    assert all(steps.is_range_aware(f) for f in functions)
+    assert schedule.lr_range is not None
     n = LONG + 1000
     bound = schedule.limit(spec.params) if schedule.limit else None
     if bound is not None and first + n > bound[0]:
         first = 0
+    steps = np.arange(first, first + n, dtype=np.float64)
     with np.errstate(all="ignore"):
-        real = schedule.curve(step_range(first, n), spec.params)
-        blind = schedule.curve(unreadable(first, n), spec.params)
-        np.testing.assert_array_equal(blind, real)
-        real_extras = schedule.extra_series(step_range(first, n), spec.params)
-        blind_extras = schedule.extra_series(unreadable(first, n), spec.params)
-    assert blind_extras.keys() == real_extras.keys()
-    for key in real_extras:
-        np.testing.assert_array_equal(blind_extras[key], real_extras[key])
+        fast, plain = schedule.rows(first, n, spec.params), schedule.curve(steps, spec.params)
+        fast_extras, plain_extras = schedule.extra_rows(first, n, spec.params), schedule.extra_series(
+            steps, spec.params)
+    assert off_scale(fast, plain) <= WITHIN
+    assert fast_extras.keys() == plain_extras.keys()
+    for key in plain_extras:
+        assert off_scale(fast_extras[key], plain_extras[key]) <= WITHIN
 
 
-def test_the_engine_hands_long_curves_an_unwritten_range():
+def test_the_engine_takes_the_fast_route_for_long_curves():
     spec = lrplot.build_spec("cosine", {"t_max": 100, "steps": LONG + 7})
-    assert steps.is_range_aware(all_schedules()["cosine"].lr)
     curve = lrplot.compute(spec)
     np.testing.assert_array_equal(
-        curve.lr, cosine.cosine_annealing(step_range(0, LONG + 7), lr=1e-3, t_max=100, eta_min=0.0)
+        curve.lr, cosine.cosine_annealing_range(0, LONG + 7, lr=1e-3, t_max=100, eta_min=0.0)
     )
 
 
@@ -423,17 +418,16 @@ def test_the_engine_hands_long_curves_an_unwritten_range():
 def forced_curves():
     """The golden cases computed with every fast path taken, however short the range."""
     saved = _kernels.FAST_FROM
-    _kernels.FAST_FROM = 1
+    _kernels.FAST_FROM = registry.FAST_FROM = 1
     try:
-        compose._scanned.cache_clear()
-        plateau.plateau_scan.cache_clear()
+        pytorch.clear_caches()
         return {
             c["id"]: lrplot.curve(c["schedule"], steps=c["rows"], **test_golden.params_of(c))
             for c in test_golden.CASES
         }
     finally:
-        _kernels.FAST_FROM = saved
-        compose._scanned.cache_clear()
+        _kernels.FAST_FROM = registry.FAST_FROM = saved
+        pytorch.clear_caches()
 
 
 @pytest.mark.parametrize("case", test_golden.cases_of(*test_golden.REFERENCES, warm_ups=True))
@@ -527,10 +521,11 @@ COMPOSITES = [
 def test_composites_from_closed_forms_equal_the_scan(name, params, monkeypatch):
     rows = 40000
     closed = lrplot.curve(name, steps=rows, **params)
-    compose._scanned.cache_clear()
+    pytorch.clear_caches()
     monkeypatch.setattr(_kernels, "FAST_FROM", 10**9)  # the scan, and every plain formula
+    monkeypatch.setattr(registry, "FAST_FROM", 10**9)
     scanned = lrplot.curve(name, steps=rows, **params)
-    compose._scanned.cache_clear()
+    pytorch.clear_caches()
     assert off_scale(closed.lr, scanned.lr) <= WITHIN
     assert closed.series.keys() == scanned.series.keys()
     for key in closed.series:

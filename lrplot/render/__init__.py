@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from lrplot.engine import Curve
+from lrplot.frameworks import FRAMEWORKS
 from lrplot.params import Choice, Switch, Text, TextList
 
 from .files import Target, staged
@@ -23,8 +24,8 @@ OUTPUT = TextList(
 )
 CHART = Switch("chart", "Draw the curve in the terminal (braille) instead of printing the table.", False)
 EMIT = Choice(
-    "emit", "Print runnable code that builds and steps the scheduler (optimizer and model are "
-    "placeholders) instead of the table.", None, choices=("torch",),
+    "emit", "Print runnable code for this framework that builds and steps the scheduler (optimizer "
+    "and model are placeholders) instead of the table.", None, choices=tuple(FRAMEWORKS),
 )
 # Options of the whole output, whatever the schedules: command-line options and YAML top-level keys.
 VIEW_PARAMS = (TITLE, LOG, LAYOUT, CHART, EMIT, OUTPUT)

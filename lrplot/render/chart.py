@@ -72,7 +72,7 @@ def render_chart(
         raise ValueError(f"a chart needs at least 1 column and 1 line, not {width}x{height}")
     per_epoch = steps_per_epoch if steps_per_epoch is not None else shared_steps_per_epoch(curves)
     # A plateau curve has one row per epoch (it is stepped with each epoch's metric).
-    per_row_epoch = all("metric" in c.series for c in curves)
+    per_row_epoch = all(c.row_unit == "epoch" for c in curves)
     unit = "step" if per_epoch is None and not per_row_epoch else "epoch"
     length = max(len(c) for c in curves)
     paint = _painter(color)
@@ -228,7 +228,7 @@ def _plot_rows(
     for index, curve in enumerate(curves):
         # A plateau's rate holds for a whole epoch and drops between two: drawn as the step it
         # is, as the plots draw it.
-        steps = "metric" in curve.series
+        steps = curve.row_unit == "epoch"
         low, high = column_spans(curve.lr, length, 2 * cells, log=log, steps=steps)
         mine = _braille(_dot_grid(low, high, bottom, top, 4 * rows), rows, cells)
         codes |= mine

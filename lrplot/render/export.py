@@ -100,15 +100,14 @@ def _json_floats(values: np.ndarray) -> Iterable[bytes]:
 
 def describe(curve: Curve) -> dict[str, Any]:
     """Everything about a curve except its arrays."""
-    from lrplot.registry import all_schedules
-
-    schedule = all_schedules()[curve.schedule]
     notes = curve.annotations
     return {
         "label": curve.label,
         "schedule": curve.schedule,
-        "torch": schedule.torch_path,
+        "framework": curve.framework,
+        "origin": curve.origin,
         "params": jsonable(dict(curve.params)),
+        "derived": jsonable(dict(curve.derived)),
         "rows": len(curve),
         "steps_per_epoch": curve.steps_per_epoch,
         "phases": [{"name": p.name, "start": p.start, "end": p.end} for p in notes.phases],

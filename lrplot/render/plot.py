@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from lrplot.engine import Curve
-from lrplot.registry import Event, Phase, all_schedules
+from lrplot.registry import Event, Phase
 from lrplot.render import shared_steps_per_epoch
 
 SIZE = (8.0, 4.5)  # inches: 16:9, readable in a paper column or a PR
@@ -290,7 +290,7 @@ def build(
         columns = round(fig.get_figwidth() * fig.dpi) if decimate else 0
         longest = max(len(c) for c in curves)
         # A plateau's row is an epoch whatever the steps per epoch: it is stepped once per epoch.
-        epochs_only = all("metric" in c.series for c in curves)
+        epochs_only = all(c.row_unit == "epoch" for c in curves)
         style = Style(
             None, log, columns, dots=longest <= DOTS_UP_TO, per_curve=per_curve,
             epoch_axis=None if epochs_only or per_epoch == 1 else per_epoch,
@@ -323,16 +323,15 @@ def save(fig: Figure, out: IO[bytes], fmt: str) -> None:
 
 
 def default_title(curve: Curve) -> str:
-    """The curve's label and the torch class it reproduces, e.g. ``cosine (CosineAnnealingLR)``."""
-    schedule = all_schedules().get(curve.schedule)
-    return curve.label if schedule is None else f"{curve.label} ({schedule.torch_class})"
+    """The curve's label and the class or function it reproduces, e.g. ``cosine (CosineAnnealingLR)``."""
+    return f"{curve.label} ({curve.origin.rsplit('.', 1)[-1]})" if curve.origin else curve.label
 
 
 
 def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | None = None):
     color = COLORS[index % len(COLORS)]
     dashes = DASHES[(index // len(COLORS)) % len(DASHES)]
-    plateau = "metric" in curve.series
+    plateau = curve.row_unit == "epoch"
     band = None if plateau else style.band(curve.lr)
     if band is not None:
         _draw_band(ax, band, color, label=label, zorder=3, linestyle=dashes)

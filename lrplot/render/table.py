@@ -67,7 +67,7 @@ def bar(value: float, low: float, high: float, log: bool) -> str:
 
 def unit(curve: Curve) -> str:
     """What a row is: a step, or an epoch for ReduceLROnPlateau (stepped once per epoch)."""
-    return "epoch" if "metric" in curve.series else "step"
+    return curve.row_unit
 
 
 def notes(curve: Curve) -> dict[int, str]:

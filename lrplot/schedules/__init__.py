@@ -1,14 +1,4 @@
-"""The schedule families; importing this package registers every schedule.
-
-The import order is the order of `lrplot list`, the README table and the help.
+"""The schedules of every framework, one module per family (PyTorch: pytorch.py imports its
+families) or per framework (hf.py, timm.py, ...); lrplot.frameworks says which module registers
+which framework, and importing this package registers nothing.
 """
-# isort: skip_file
-
-from . import exponential  # noqa: F401
-from . import step  # noqa: F401
-from . import factor  # noqa: F401
-from . import cosine  # noqa: F401
-from . import cyclic  # noqa: F401
-from . import onecycle  # noqa: F401
-from . import plateau  # noqa: F401
-from . import compose  # noqa: F401

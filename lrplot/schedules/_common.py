@@ -6,7 +6,8 @@ import math
 
 from lrplot.params import Invalid, Real
 
-BASE_LR = Real("lr", "The optimizer's learning rate (its lr), the schedule's starting point.", 1e-3, gt=0)
+BASE_LR = Real("lr", "The optimizer's learning rate (its lr), the schedule's starting point.", 1e-3, gt=0,
+               argument=False)
 
 
 # A rate that grows (gamma > 1) eventually passes the largest float64 and becomes inf.

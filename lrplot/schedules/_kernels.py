@@ -2,7 +2,7 @@
 
 numpy's float64 ``cos`` costs ~10 ns an element and ``pow`` 3-70 ns (far more where results
 underflow), while writing an element costs ~1 ns. So when a schedule is asked for a plain step
-range (:func:`lrplot.steps.step_range`) of at least :data:`FAST_FROM` rows, it evaluates its closed
+range of at least :data:`FAST_FROM` rows (its ``lr_range``), it evaluates its closed
 form with these kernels, which split the range into blocks of :data:`BLOCK` rows (step t = t_j + k
 in block j) and write the blocks with matrix (or outer) products: row j of ``left`` times a table
 ``right`` shared by all blocks, so the transcendental functions are evaluated only
@@ -30,10 +30,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lrplot.steps import as_range
+from lrplot.registry import FAST_FROM  # noqa: F401 - the kernels' threshold, named here too
 
-# Ranges shorter than this take the plain formulas: both take microseconds there.
-FAST_FROM = 1 << 14
 # Steps per block: the shared tables (2 to SERIES_TERMS rows of BLOCK) stay in the L1/L2 cache.
 BLOCK = 2048
 TINY = float(np.finfo(np.float64).tiny)
@@ -43,13 +41,6 @@ SERIES_TERMS = 8
 SERIES_ERROR = 2.0**-56
 # Multiply-adds per matrix product (see _products).
 PRODUCT_SIZE = 200_000
-
-
-def long_range(t: np.ndarray) -> tuple[int, int] | None:
-    """``(first, n)`` when ``t`` is a step range long enough for the kernels, else None."""
-    found = as_range(t)
-    # Past 2^53 float64 steps are no longer whole numbers, which the kernels rely on.
-    return found if found is not None and FAST_FROM <= found[1] and sum(found) <= 2**53 else None
 
 
 def _products(out: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:

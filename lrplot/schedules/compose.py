@@ -12,8 +12,7 @@ from typing import Any, Union
 import numpy as np
 
 from lrplot.params import IntegerList, Invalid, Real, Schedules
-from lrplot.registry import REGISTRY, Annotations, Context, Event, Phase, Schedule, _call, register
-from lrplot.steps import as_range, is_range_aware, range_aware, step_range, unread_range
+from lrplot.registry import Annotations, Context, Event, Phase, Schedule, _call, entry, register
 
 from . import _kernels
 from ._common import BASE_LR
@@ -127,9 +126,12 @@ def leaves(node: Node) -> list[Leaf]:
 def check(node: Node) -> None:
     """Refuse what torch refuses, and what would silently take another schedule's parameters."""
     for leaf in leaves(node):
-        stepping = REGISTRY[leaf.name].stepping
+        stepping = entry(leaf.name).stepping
         if stepping is None or stepping.refused:
-            why = stepping.refused if stepping else f"{REGISTRY[leaf.name].torch_class} cannot be composed"
+            schedule = entry(leaf.name)
+            why = stepping.refused if stepping else (
+                f"{schedule.command} ({schedule.origin}) is not a torch scheduler: it cannot go inside "
+                "torch's SequentialLR or ChainedScheduler")
             raise Invalid(f"{leaf.where}{why}")
     _check_restarts(node)
     _check_shared_keys(node)
@@ -164,10 +166,10 @@ def _check_restarts(node: Node) -> None:
 def _kind(node: Node) -> tuple[str, str]:
     """(lrplot's name, torch's class) of a composite node."""
     if isinstance(node, Sequence) and not node.warm_up:
-        return SEQUENTIAL.name, SEQUENTIAL.torch_class
+        return SEQUENTIAL.name, SEQUENTIAL.origin_name
     if isinstance(node, Chain):
-        return CHAINED.name, CHAINED.torch_class
-    return "schedule", SEQUENTIAL.torch_class
+        return CHAINED.name, CHAINED.origin_name
+    return "schedule", SEQUENTIAL.origin_name
 
 
 def optimizer_lr(params: Mapping[str, Any]) -> float:
@@ -176,29 +178,30 @@ def optimizer_lr(params: Mapping[str, Any]) -> float:
 
 
 def _check_shared_keys(node: Node) -> None:
-    """OneCycleLR reads initial_lr, max_lr, min_lr and the momentum bounds from the optimizer at
-    every step, so a later constructor writing them would silently change its curve."""
+    """A scheduler that sets the optimizer's initial_lr (OneCycleLR) reads initial_lr, max_lr,
+    min_lr and the momentum bounds from the optimizer at every step, so a later constructor
+    writing them would silently change its curve."""
     owner: Leaf | None = None
     for leaf in leaves(node):
         params = dict(leaf.params)
-        if leaf.name == "onecycle":
+        if entry(leaf.name).stepping.sets_initial_lr is not None:
             if owner is not None:
                 raise Invalid(
-                    f"{leaf.where}a second onecycle in one composite would overwrite the first's "
+                    f"{leaf.where}a second {leaf.name} in one composite would overwrite the first's "
                     "max_lr, initial_lr and min_lr on the shared optimizer (torch reads them from "
-                    "there): use one onecycle"
+                    f"there): use one {leaf.name}"
                 )
             owner = leaf
         elif (
             owner is not None
             and params.get("cycle_momentum")
             and dict(owner.params).get("cycle_momentum")
-            and REGISTRY[leaf.name].extras is not None
+            and entry(leaf.name).extras is not None
         ):
             raise Invalid(
-                f"{leaf.where}cycling momentum after a onecycle that cycles it overwrites that "
-                "onecycle's base_momentum and max_momentum on the shared optimizer (torch reads "
-                "them from there): put it before the onecycle, or turn one cycle_momentum off"
+                f"{leaf.where}cycling momentum after a {owner.name} that cycles it overwrites that "
+                f"{owner.name}'s base_momentum and max_momentum on the shared optimizer (torch reads "
+                f"them from there): put it before the {owner.name}, or turn one cycle_momentum off"
             )
 
 
@@ -212,7 +215,7 @@ def horizon(node: Node) -> int:
 
 def _natural(node: Node) -> int:
     if isinstance(node, Leaf):
-        return REGISTRY[node.name].horizon(dict(node.params))
+        return entry(node.name).horizon(dict(node.params))
     if isinstance(node, Sequence):
         return (node.milestones[-1] if node.milestones else 0) + _natural(node.children[-1])
     return max(_natural(child) for child in node.children)
@@ -329,7 +332,7 @@ class _Torch:
         return sequential
 
     def _construct_scheduler(self, leaf: Leaf) -> _Scheduler:
-        schedule = REGISTRY[leaf.name]
+        schedule = entry(leaf.name)
         scheduler = _Scheduler(leaf, schedule, dict(leaf.params))
         stepping, optimizer = schedule.stepping, self.optimizer
         if stepping.sets_lr:
@@ -574,9 +577,8 @@ def _scanned(node: Node, lr: float, rows: int) -> tuple[tuple[Part, ...], tuple[
 
 # --- rows from the schedules' closed forms (long curves) ----------------------------------------
 
-# Schedules whose torch step multiplies the rate by a factor (Stepping.rule with p = q = 0): over
-# steps k0..k their factors telescope to f(k) / f(k0 - 1), f the closed form at torch's base.
-FACTOR_RULES = frozenset({"exponential", "step", "multistep", "constant", "linear", "polynomial"})
+# Schedules whose torch step multiplies the rate by a factor (Stepping.factor): over steps k0..k
+# their factors telescope to f(k) / f(k0 - 1), f the closed form at torch's base.
 # A recursive schedule continues on its own closed form when the rate it starts from is that form
 # one step earlier, to this many ulps.
 ON_CURVE_ULPS = 4
@@ -628,7 +630,7 @@ def _stretches(segments: list[_Segment], rows: int) -> list[tuple[int, int, list
     """(low, high, the segments stepping on rows [low, high), in order) between every two segment
     boundaries, and where a factor schedule's form goes flat (so it is one number after)."""
     flat = [s.start + int(_flat_from(s)) - s.k0 for s in segments
-            if s.scheduler.schedule.name in FACTOR_RULES and math.isfinite(_flat_from(s))]
+            if s.scheduler.schedule.stepping.factor and math.isfinite(_flat_from(s))]
     edges = {1, rows, *(s.start for s in segments), *(s.stop for s in segments), *flat}
     bounds = sorted(edge for edge in edges if 1 <= edge <= rows)
     return [(low, high, [s for s in segments if s.start <= low < s.stop])
@@ -642,24 +644,24 @@ def _own_params(segment: _Segment) -> dict[str, Any]:
     return scheduler.params if base_param is None else {**scheduler.params, base_param: scheduler.base}
 
 
-def _steps_of(segment: _Segment, low: int, high: int) -> np.ndarray:
-    """The scheduler's own steps (last_epoch) at rows [low, high): unwritten when they are many and
-    the schedule's functions only ask where they start (lrplot.steps.range_aware)."""
-    first, n = segment.k0 + (low - segment.start), high - low
-    schedule = segment.scheduler.schedule
-    functions = [schedule.lr] + ([schedule.extras] if schedule.extras else [])
-    if n >= _kernels.FAST_FROM and all(is_range_aware(f) for f in functions):
-        return unread_range(first, n)
-    return step_range(first, n)
+def _own_steps(segment: _Segment, low: int, high: int) -> tuple[int, int]:
+    """(first, n): the scheduler's own steps (last_epoch) at rows [low, high)."""
+    return segment.k0 + (low - segment.start), high - low
 
 
 def _form(segment: _Segment, steps: np.ndarray) -> np.ndarray:
     return segment.scheduler.schedule.curve(steps, _own_params(segment))
 
 
+def _form_rows(segment: _Segment, low: int, high: int, params: Mapping[str, Any] | None = None) -> np.ndarray:
+    """The closed form at rows [low, high) (by the schedule's fast route when they are many)."""
+    schedule = segment.scheduler.schedule
+    return schedule.rows(*_own_steps(segment, low, high), _own_params(segment) if params is None else params)
+
+
 def _series_of(segment: _Segment, low: int, high: int) -> dict[str, np.ndarray]:
     scheduler = segment.scheduler
-    return scheduler.schedule.extra_series(_steps_of(segment, low, high), scheduler.params)
+    return scheduler.schedule.extra_rows(*_own_steps(segment, low, high), scheduler.params)
 
 
 def _writes_momentum(segment: _Segment) -> bool:
@@ -679,14 +681,14 @@ def _stretch(active: list[_Segment], low: int, high: int, before: float) -> np.n
         return before
     if _overwrites(active[-1]):
         last = active[-1]
-        return _form(last, step_range(0, 1) if last.kind == RESTART else _steps_of(last, low, high))
+        return _form(last, np.zeros(1)) if last.kind == RESTART else _form_rows(last, low, high)
     ks = [s.k0 + (low - s.start) for s in active]
     if any(_overwrites(s) for s in active) or min(ks) < 1:
         return None
     earlier = [float(_form(s, np.array([k - 1.0]))[0]) for s, k in zip(active, ks)]
     if len(active) == 1 and abs(before - earlier[0]) <= ON_CURVE_ULPS * np.spacing(max(abs(before), 1e-300)):
-        return _form(active[0], _steps_of(active[0], low, high))
-    if not {s.scheduler.schedule.name for s in active} <= FACTOR_RULES:
+        return _form_rows(active[0], low, high)
+    if not all(s.scheduler.schedule.stepping.factor for s in active):
         return None
     if not all(math.isfinite(e) and e != 0 for e in earlier):
         return None
@@ -705,20 +707,16 @@ def _stretch(active: list[_Segment], low: int, high: int, before: float) -> np.n
         return scale
     first = varying[0]
     params = _own_params(first)
-    rows = first.scheduler.schedule.curve(_steps_of(first, low, high), {**params, "lr": params["lr"] * scale})
+    rows = _form_rows(first, low, high, {**params, "lr": params["lr"] * scale})
     for segment in varying[1:]:
-        rows *= _form(segment, _steps_of(segment, low, high))
+        rows *= _form_rows(segment, low, high)
     return rows
 
 
 def _flat_from(segment: _Segment) -> float:
     """The step from which a factor schedule's closed form stays the same (inf: never)."""
-    params = segment.scheduler.params
-    if segment.scheduler.schedule.name in ("constant", "linear", "polynomial"):
-        return params["total_iters"]
-    if segment.scheduler.schedule.name == "multistep":
-        return max(params["milestones"])
-    return math.inf
+    flat_from = segment.scheduler.schedule.stepping.flat_from
+    return math.inf if flat_from is None else flat_from(segment.scheduler.params)
 
 
 def _cancels(node: Node) -> bool:
@@ -727,8 +725,10 @@ def _cancels(node: Node) -> bool:
     if isinstance(node, Leaf):
         return False
     if isinstance(node, Chain) and len(node.children) > 1:
-        if any(leaf.name == "cosine" and dict(leaf.params)["eta_min"] > 0 for leaf in leaves(node)):
-            return True
+        for leaf in leaves(node):
+            pivots = entry(leaf.name).stepping.pivots
+            if pivots is not None and pivots(dict(leaf.params)):
+                return True
     return any(_cancels(child) for child in node.children)
 
 
@@ -742,11 +742,8 @@ def _step_each(maps, before: np.ndarray) -> np.ndarray:
     return x
 
 
-def _rows(t: np.ndarray) -> tuple[int, np.ndarray | slice]:
-    """How many rows to run for ``t``, and the rows to take (a slice for a step range)."""
-    found = as_range(t)
-    if found is not None:
-        return max(found[0] + found[1], 1), slice(found[0], found[0] + found[1])
+def _rows(t: np.ndarray) -> tuple[int, np.ndarray]:
+    """How many rows to run for the steps ``t``, and those rows' indices."""
     index = t.astype(np.intp)
     return (int(index.max()) + 1 if index.size else 1), index
 
@@ -760,11 +757,28 @@ def rates(
     return lr_rows[index], (None if momentum_rows is None else momentum_rows[index])
 
 
+def rates_range(
+    node: Node, lr: float, first: int, n: int, momentum: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rate and momentum (unless not asked for) at steps first..first+n-1."""
+    rows = max(first + n, 1)
+    lr_rows, momentum_rows = run(node, lr, rows, momentum)
+    if first == 0 and n == rows:  # run's arrays are new, the caller's to keep
+        return lr_rows, momentum_rows
+    part = slice(first, first + n)
+    return lr_rows[part].copy(), (None if momentum_rows is None else momentum_rows[part].copy())
+
+
 def _momentum_at(node: Node, lr: float, t: np.ndarray) -> dict[str, np.ndarray]:
     """The momentum at steps ``t``, when a scheduler cycles one (without putting the rate together)."""
     rows, index = _rows(t)
     momentum = momentum_rows(node, lr, rows)
     return {} if momentum is None else {"momentum": momentum[index]}
+
+
+def _momentum_range(node: Node, lr: float, first: int, n: int) -> dict[str, np.ndarray]:
+    momentum = momentum_rows(node, lr, max(first + n, 1))
+    return {} if momentum is None else {"momentum": momentum[first : first + n].copy()}
 
 
 # --- annotations and warnings -------------------------------------------------------------------
@@ -774,7 +788,7 @@ def annotations(node: Node, rows: int) -> Annotations:
     """A sequence's schedules as phases (their own phases, if they have any, moved to where they
     start), with their events and guides; a chain's schedules overlap, so it has none."""
     if isinstance(node, Leaf):
-        schedule = REGISTRY[node.name]
+        schedule = entry(node.name)
         return schedule.annotate(dict(node.params), rows) if schedule.annotate else Annotations()
     if isinstance(node, Chain):
         return Annotations()
@@ -835,7 +849,7 @@ def warm_up_traps(
     linear, target = sequence.children
     params = dict(linear.params)
     steps, factor, lr = sequence.milestones[0], params["start_factor"], params["lr"]
-    schedule = REGISTRY[target.name]
+    schedule = entry(target.name)
     stepping = schedule.stepping
     if stepping.sets_lr:
         start = dict(target.params)[stepping.sets_lr]
@@ -844,7 +858,7 @@ def warm_up_traps(
         return [
             f"the warm-up ramps to lr {lr:g} and the cycle then starts at "
             f"{stepping.sets_lr} {start:g}: in torch the warm-up scales the optimizer's lr, "
-            f"which {schedule.torch_class} replaces; set lr to {start:g} for a continuous ramp"
+            f"which {schedule.origin_name} replaces; set lr to {start:g} for a continuous ramp"
         ]
     alone = run(sequence, lr, steps + 1)[0]
     peak = alone[0] / factor
@@ -926,7 +940,6 @@ def _check_milestones(params: dict[str, Any]) -> None:
             )
 
 
-@range_aware
 def sequential(t: np.ndarray, *, lr: float, milestones, schedules) -> np.ndarray:
     """η_t of torch's SequentialLR: schedule i runs from milestone i−1 (its own step 0 there, the
     closed form torch's _update_lr(0) restarts it with) to milestone i; the first runs from the
@@ -935,7 +948,6 @@ def sequential(t: np.ndarray, *, lr: float, milestones, schedules) -> np.ndarray
     return rates(node, lr, t, momentum=False)[0]
 
 
-@range_aware
 def chained(t: np.ndarray, *, lr: float, schedules) -> np.ndarray:
     """η_t of torch's ChainedScheduler: every schedule steps on the same rate in turn, so the
     factors of recursive schedules multiply (η_0 · Π_i f_i(t)), and a schedule that overwrites
@@ -943,15 +955,34 @@ def chained(t: np.ndarray, *, lr: float, schedules) -> np.ndarray:
     return rates(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t, momentum=False)[0]
 
 
-@range_aware
 def _sequential_momentum(t: np.ndarray, *, lr: float, milestones, schedules) -> dict[str, np.ndarray]:
     node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
     return _momentum_at(node, lr, t)
 
 
-@range_aware
 def _chained_momentum(t: np.ndarray, *, lr: float, schedules) -> dict[str, np.ndarray]:
     return _momentum_at(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, t)
+
+
+def _sequential_range(first: int, n: int, *, lr: float, milestones, schedules) -> np.ndarray:
+    node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
+    return rates_range(node, lr, first, n, momentum=False)[0]
+
+
+def _chained_range(first: int, n: int, *, lr: float, schedules) -> np.ndarray:
+    node = _node(CHAINED.name, {"lr": lr, "schedules": schedules})
+    return rates_range(node, lr, first, n, momentum=False)[0]
+
+
+def _sequential_momentum_range(
+    first: int, n: int, *, lr: float, milestones, schedules
+) -> dict[str, np.ndarray]:
+    node = _node(SEQUENTIAL.name, {"lr": lr, "milestones": milestones, "schedules": schedules})
+    return _momentum_range(node, lr, first, n)
+
+
+def _chained_momentum_range(first: int, n: int, *, lr: float, schedules) -> dict[str, np.ndarray]:
+    return _momentum_range(_node(CHAINED.name, {"lr": lr, "schedules": schedules}), lr, first, n)
 
 
 def _limit(name: str):
@@ -976,6 +1007,7 @@ COMPOSITE_LR = Real(
     "error).",
     BASE_LR.default,
     gt=0,
+    argument=False,
 )
 CHILDREN = Schedules(
     "schedules", "The schedules, each a mapping with a type and its parameters.", required=True
@@ -984,7 +1016,7 @@ CHILDREN = Schedules(
 SEQUENTIAL = register(
     Schedule(
         name="sequential",
-        torch_class="SequentialLR",
+        origin="torch.optim.lr_scheduler.SequentialLR",
         summary="One schedule after another, each from its own step 0 at its milestone.",
         params=(
             COMPOSITE_LR,
@@ -992,11 +1024,13 @@ SEQUENTIAL = register(
             CHILDREN,
         ),
         lr=sequential,
+        lr_range=_sequential_range,
         horizon=lambda p: horizon(_node("sequential", p)),
         horizon_text="the last milestone plus the last schedule's own rows",
         resolve=_checked("sequential"),
         limit=_limit("sequential"),
         extras=_sequential_momentum,
+        extras_range=_sequential_momentum_range,
         annotate=lambda p, n: annotations(_node("sequential", p), n),
         warn=lambda p, n: warnings(_node("sequential", p), p["lr"], n),
         example="{type: sequential, lr: 0.1, milestones: [5], schedules: "
@@ -1008,15 +1042,17 @@ SEQUENTIAL = register(
 CHAINED = register(
     Schedule(
         name="chained",
-        torch_class="ChainedScheduler",
+        origin="torch.optim.lr_scheduler.ChainedScheduler",
         summary="Schedules applied together on one rate: their factors multiply.",
         params=(COMPOSITE_LR, CHILDREN),
         lr=chained,
+        lr_range=_chained_range,
         horizon=lambda p: horizon(_node("chained", p)),
         horizon_text="the longest schedule's own rows",
         resolve=_checked("chained"),
         limit=_limit("chained"),
         extras=_chained_momentum,
+        extras_range=_chained_momentum_range,
         annotate=lambda p, n: annotations(_node("chained", p), n),
         warn=lambda p, n: warnings(_node("chained", p), p["lr"], n),
         example="{type: chained, lr: 0.1, schedules: "

@@ -8,13 +8,11 @@ import numpy as np
 
 from lrplot.params import Integer, Real
 from lrplot.registry import Annotations, Phase, Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 from ._common import BASE_LR
 
 
-@range_aware
 def cosine_annealing(t: np.ndarray, *, lr: float, t_max: int, eta_min: float) -> np.ndarray:
     """η_t = η_min + (η_0 − η_min) · (1 + cos(π·t / T_max)) / 2.
 
@@ -23,27 +21,27 @@ def cosine_annealing(t: np.ndarray, *, lr: float, t_max: int, eta_min: float) ->
 
     >>> cosine_annealing(np.array([0.0, 1.0, 2.0]), lr=1.0, t_max=2, eta_min=0.0)
     array([1. , 0.5, 0. ])
-
-    A long step range takes angle addition over blocks (_kernels.cosine), with the angle reduced
-    modulo the period 2·T_max first; the steps where cos is ±1 keep this formula's exact values.
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        first, n = span
-        period = 2 * t_max
-        if period <= _kernels.BLOCK:
-            # One period by this formula, on steps reduced modulo it, repeated.
-            steps = ((first + np.arange(period)) % period).astype(np.float64)
-            return _kernels.tile(n, cosine_annealing(steps, lr=lr, t_max=t_max, eta_min=eta_min))
-        half = (lr - eta_min) / 2.0
-        out = _kernels.cosine(np.empty(n), first, start=0, length=t_max, amp=half, mid=eta_min + half,
-                              periodic=True)
-        # At multiples of T_max this formula gives lr and eta_min exactly, and so does torch.
-        top, bottom = cosine_annealing(np.array([0.0, t_max]), lr=lr, t_max=t_max, eta_min=eta_min)
-        out[_kernels.steps_at(first, n, period, 0)] = top
-        out[_kernels.steps_at(first, n, period, t_max)] = bottom
-        return out
     return eta_min + (lr - eta_min) * (1.0 + np.cos(np.pi * t / t_max)) / 2.0
+
+
+def cosine_annealing_range(first: int, n: int, *, lr: float, t_max: int, eta_min: float) -> np.ndarray:
+    """:func:`cosine_annealing` at steps first..first+n-1 by angle addition over blocks
+    (_kernels.cosine), the angle reduced modulo the period 2·T_max first; the steps where cos is
+    ±1 keep the formula's exact values."""
+    period = 2 * t_max
+    if period <= _kernels.BLOCK:
+        # One period by the formula, on steps reduced modulo it, repeated.
+        steps = ((first + np.arange(period)) % period).astype(np.float64)
+        return _kernels.tile(n, cosine_annealing(steps, lr=lr, t_max=t_max, eta_min=eta_min))
+    half = (lr - eta_min) / 2.0
+    out = _kernels.cosine(np.empty(n), first, start=0, length=t_max, amp=half, mid=eta_min + half,
+                          periodic=True)
+    # At multiples of T_max the formula gives lr and eta_min exactly, and so does torch.
+    top, bottom = cosine_annealing(np.array([0.0, t_max]), lr=lr, t_max=t_max, eta_min=eta_min)
+    out[_kernels.steps_at(first, n, period, 0)] = top
+    out[_kernels.steps_at(first, n, period, t_max)] = bottom
+    return out
 
 
 def cosine_rule(
@@ -107,7 +105,7 @@ def annotate_cosine(params, n: int) -> Annotations:
 COSINE = register(
     Schedule(
         name="cosine",
-        torch_class="CosineAnnealingLR",
+        origin="torch.optim.lr_scheduler.CosineAnnealingLR",
         summary="Half a cosine from lr down to eta_min over t_max steps (and back up after).",
         params=(
             BASE_LR,
@@ -115,10 +113,12 @@ COSINE = register(
             Real("eta_min", "The lowest rate, reached at step t_max.", 0.0, ge=0),
         ),
         lr=cosine_annealing,
+        lr_range=cosine_annealing_range,
+        native={"t_max": "T_max"},
         horizon=lambda p: p["t_max"] + 1,
         horizon_text="t_max + 1 rows (steps 0..t_max), so the curve reaches eta_min",
         example="cosine --lr 0.1 --t-max 20 --eta-min 0.001",
-        stepping=Stepping(rule=cosine_rule),
+        stepping=Stepping(rule=cosine_rule, pivots=lambda p: p["eta_min"] > 0),
         annotate=annotate_cosine,
         warn=warn_cosine,
     )
@@ -140,7 +140,6 @@ def _cycle_starts(t_0: int, t_mult: int, last: float) -> np.ndarray:
 CYCLE_CAP = 2**1000
 
 
-@range_aware
 def cosine_warm_restarts(
     t: np.ndarray, *, lr: float, t_0: int, t_mult: int, eta_min: float
 ) -> np.ndarray:
@@ -153,13 +152,6 @@ def cosine_warm_restarts(
     >>> cosine_warm_restarts(np.arange(5.0), lr=1.0, t_0=2, t_mult=1, eta_min=0.0)
     array([1. , 0.5, 1. , 0.5, 1. ])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        first, n = span
-        if t_mult == 1 and t_0 <= n // 2:
-            # Every cycle is the same: one period of rows, repeated.
-            return _kernels.tile(n, _restarts_by_cycle(first, t_0, lr=lr, t_0=t_0, t_mult=1, eta_min=eta_min))
-        return _restarts_by_cycle(first, n, lr=lr, t_0=t_0, t_mult=t_mult, eta_min=eta_min)
     if t_mult == 1:
         t_cur, t_i = t % t_0, float(t_0)
     else:
@@ -168,6 +160,16 @@ def cosine_warm_restarts(
         t_cur = t - starts[cycle]
         t_i = t_0 * np.power(float(t_mult), cycle)
     return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t_cur / t_i)) / 2
+
+
+def cosine_warm_restarts_range(
+    first: int, n: int, *, lr: float, t_0: int, t_mult: int, eta_min: float
+) -> np.ndarray:
+    """:func:`cosine_warm_restarts` at steps first..first+n-1, cycle by cycle."""
+    if t_mult == 1 and t_0 <= n // 2:
+        # Every cycle is the same: one period of rows, repeated.
+        return _kernels.tile(n, _restarts_by_cycle(first, t_0, lr=lr, t_0=t_0, t_mult=1, eta_min=eta_min))
+    return _restarts_by_cycle(first, n, lr=lr, t_0=t_0, t_mult=t_mult, eta_min=eta_min)
 
 
 def _restarts_by_cycle(first: int, n: int, *, lr: float, t_0: int, t_mult: int, eta_min: float) -> np.ndarray:
@@ -206,7 +208,7 @@ def _restarts_horizon(params) -> int:
 COSINE_RESTARTS = register(
     Schedule(
         name="cosine-restarts",
-        torch_class="CosineAnnealingWarmRestarts",
+        origin="torch.optim.lr_scheduler.CosineAnnealingWarmRestarts",
         summary="Cosine from lr to eta_min, restarting at lr; each cycle t_mult times longer (SGDR).",
         params=(
             BASE_LR,
@@ -215,6 +217,8 @@ COSINE_RESTARTS = register(
             Real("eta_min", "The lowest rate, approached at the end of each cycle.", 0.0, ge=0),
         ),
         lr=cosine_warm_restarts,
+        lr_range=cosine_warm_restarts_range,
+        native={"t_0": "T_0", "t_mult": "T_mult"},
         horizon=_restarts_horizon,
         horizon_text="three cycles and the first step of the fourth: "
         "t_0 * (1 + t_mult + t_mult^2) + 1 rows (at most 10^6)",

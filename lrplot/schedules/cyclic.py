@@ -9,7 +9,6 @@ import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Switch
 from lrplot.registry import Annotations, Context, Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 
@@ -38,7 +37,6 @@ def _amplitude(t: np.ndarray, cycle: np.ndarray, mode: str, gamma: float) -> np.
     return 1.0
 
 
-@range_aware
 def cyclic(
     t: np.ndarray,
     *,
@@ -57,16 +55,27 @@ def cyclic(
     ...        mode="triangular", gamma=1.0)
     array([1., 2., 3., 2., 1.])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
-        return _wave(*span, top=base_lr, height=max_lr - base_lr, sign=1.0, shape=shape,
-                     plain=lambda steps: cyclic(steps, base_lr=base_lr, max_lr=max_lr, **shape))
     cycle, scale = _position(t, step_size_up, step_size_down)
     return base_lr + (max_lr - base_lr) * scale * _amplitude(t, cycle, mode, gamma)
 
 
-@range_aware
+def cyclic_range(
+    first: int,
+    n: int,
+    *,
+    base_lr: float,
+    max_lr: float,
+    step_size_up: int,
+    step_size_down: int | None,
+    mode: str,
+    gamma: float,
+) -> np.ndarray:
+    """:func:`cyclic` at steps first..first+n-1, a run of cycles at a time (:func:`_wave`)."""
+    shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+    return _wave(first, n, top=base_lr, height=max_lr - base_lr, sign=1.0, shape=shape,
+                 plain=lambda steps: cyclic(steps, base_lr=base_lr, max_lr=max_lr, **shape))
+
+
 def cyclic_momentum(
     t: np.ndarray,
     *,
@@ -81,17 +90,32 @@ def cyclic_momentum(
     """Momentum (or Adam's beta1) mirrors the rate: max_momentum − (max − base) · s_t · a_t."""
     if not cycle_momentum:
         return {}
-    span = _kernels.long_range(t)
-    if span is not None:
-        shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
-        momentum = {"cycle_momentum": True, "base_momentum": base_momentum, "max_momentum": max_momentum}
-        return {"momentum": _wave(
-            *span, top=max_momentum, height=max_momentum - base_momentum, sign=-1.0, shape=shape,
-            plain=lambda steps: cyclic_momentum(steps, **shape, **momentum)["momentum"],
-        )}
     cycle, scale = _position(t, step_size_up, step_size_down)
     amplitude = _amplitude(t, cycle, mode, gamma)
     return {"momentum": max_momentum - (max_momentum - base_momentum) * scale * amplitude}
+
+
+def cyclic_momentum_range(
+    first: int,
+    n: int,
+    *,
+    step_size_up: int,
+    step_size_down: int | None,
+    mode: str,
+    gamma: float,
+    cycle_momentum: bool,
+    base_momentum: float,
+    max_momentum: float,
+) -> dict[str, np.ndarray]:
+    """:func:`cyclic_momentum` at steps first..first+n-1, a run of cycles at a time."""
+    if not cycle_momentum:
+        return {}
+    shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+    momentum = {"cycle_momentum": True, "base_momentum": base_momentum, "max_momentum": max_momentum}
+    return {"momentum": _wave(
+        first, n, top=max_momentum, height=max_momentum - base_momentum, sign=-1.0, shape=shape,
+        plain=lambda steps: cyclic_momentum(steps, **shape, **momentum)["momentum"],
+    )}
 
 
 # --- long step ranges, a run of cycles at a time ------------------------------------------------
@@ -203,7 +227,7 @@ def _horizon(params: Mapping[str, Any]) -> int:
 CYCLIC = register(
     Schedule(
         name="cyclic",
-        torch_class="CyclicLR",
+        origin="torch.optim.lr_scheduler.CyclicLR",
         summary="Triangle waves between base_lr and max_lr (CLR); momentum cycles the other way.",
         params=(
             Real("base_lr", "The bottom of each cycle (where it starts).", required=True, gt=0),
@@ -228,13 +252,17 @@ CYCLIC = register(
                 "comes first (a warm-up ramps up to it).",
                 1e-3,
                 gt=0,
+                argument=False,
             ),
         ),
         lr=cyclic,
+        lr_range=cyclic_range,
+        per_batch=True,
         horizon=_horizon,
         horizon_text="three cycles and one more step: 3 * (step_size_up + step_size_down) + 1 rows",
         resolve=resolve,
         extras=cyclic_momentum,
+        extras_range=cyclic_momentum_range,
         annotate=lambda p, n: Annotations(guides={"base_lr": p["base_lr"], "max_lr": p["max_lr"]}),
         warn=warn,
         example="cyclic --base-lr 0.001 --max-lr 0.01 --step-size-up 20 --mode triangular2",

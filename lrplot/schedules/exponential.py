@@ -8,7 +8,6 @@ import numpy as np
 
 from lrplot.params import Real
 from lrplot.registry import Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 from ._common import BASE_LR, growth_headroom, overflow
@@ -19,21 +18,19 @@ MAX_DEFAULT_ROWS = 10_000
 GROWTH_DEFAULT_ROWS = 100
 
 
-@range_aware
 def exponential(t: np.ndarray, *, lr: float, gamma: float) -> np.ndarray:
     """η_t = η_0 · γ^t.
 
     >>> exponential(np.arange(3.0), lr=1.0, gamma=0.5)
     array([1.  , 0.5 , 0.25])
-
-    A long step range takes block products instead of a pow per row (see _kernels.geometric);
-    rates below the normal range (2.2e-308) are then 0.
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        first, n = span
-        return _kernels.geometric(np.empty(n), first, scale=lr, ratio=gamma)
     return lr * np.power(gamma, t)
+
+
+def exponential_range(first: int, n: int, *, lr: float, gamma: float) -> np.ndarray:
+    """:func:`exponential` at steps first..first+n-1 by block products instead of a pow per row
+    (see _kernels.geometric); rates below the normal range (2.2e-308) are then 0."""
+    return _kernels.geometric(np.empty(n), first, scale=lr, ratio=gamma)
 
 
 def exponential_rule(k: np.ndarray, *, first: bool, gamma: float) -> tuple[np.ndarray, float, float]:
@@ -100,18 +97,19 @@ def warn(params, n: int) -> tuple[str, ...]:
 EXPONENTIAL = register(
     Schedule(
         name="exponential",
-        torch_class="ExponentialLR",
+        origin="torch.optim.lr_scheduler.ExponentialLR",
         summary="Multiply the rate by gamma every step: lr * gamma^t.",
         params=(
             BASE_LR,
             Real("gamma", "Multiplicative factor applied at every step.", required=True, gt=0),
         ),
         lr=exponential,
+        lr_range=exponential_range,
         horizon=horizon,
         limit=lambda p: _limit(p["lr"], p["gamma"]),
         horizon_text="until the rate falls to 1% of lr (at most 10,000 rows; 100 if gamma >= 1)",
         example="exponential --lr 0.001 --gamma 0.9 --steps 20",
-        stepping=Stepping(rule=exponential_rule),
+        stepping=Stepping(rule=exponential_rule, factor=True),
         warn=warn,
     )
 )

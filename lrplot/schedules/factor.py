@@ -6,7 +6,6 @@ import numpy as np
 
 from lrplot.params import Integer, Real
 from lrplot.registry import Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 from ._common import BASE_LR
@@ -14,7 +13,6 @@ from ._common import BASE_LR
 TOTAL_ITERS_DEFAULT = 5  # torch's default for all three
 
 
-@range_aware
 def constant(t: np.ndarray, *, lr: float, factor: float, total_iters: int) -> np.ndarray:
     """η_t = η_0 · factor for t < total_iters, then η_0.
 
@@ -24,12 +22,13 @@ def constant(t: np.ndarray, *, lr: float, factor: float, total_iters: int) -> np
     >>> constant(np.arange(4.0), lr=1.0, factor=0.5, total_iters=2)
     array([0.5, 0.5, 1. , 1. ])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        first, n = span
-        bounds = [0, min(max(total_iters - first, 0), n), n]
-        return _kernels.pieces(n, bounds, [lr * factor, lr])
     return np.where(t < total_iters, lr * factor, lr)
+
+
+def constant_range(first: int, n: int, *, lr: float, factor: float, total_iters: int) -> np.ndarray:
+    """:func:`constant` at steps first..first+n-1, as two pieces."""
+    bounds = [0, min(max(total_iters - first, 0), n), n]
+    return _kernels.pieces(n, bounds, [lr * factor, lr])
 
 
 def constant_rule(k: np.ndarray, *, factor: float, total_iters: int) -> tuple[np.ndarray, float, float]:
@@ -38,7 +37,6 @@ def constant_rule(k: np.ndarray, *, factor: float, total_iters: int) -> tuple[np
     return np.where(k == 0, factor, a), 0.0, 0.0
 
 
-@range_aware
 def linear(
     t: np.ndarray, *, lr: float, start_factor: float, end_factor: float, total_iters: int
 ) -> np.ndarray:
@@ -52,20 +50,24 @@ def linear(
     >>> linear(np.arange(4.0), lr=1.0, start_factor=0.25, end_factor=1.0, total_iters=2)
     array([0.25 , 0.625, 1.   , 1.   ])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        def plain(steps: np.ndarray) -> np.ndarray:
-            return linear(steps, lr=lr, start_factor=start_factor, end_factor=end_factor,
-                          total_iters=total_iters)
-
-        # The ramp is a straight line (from this formula at each block's start), then flat.
-        first, n = span
-        ramp = min(max(total_iters - first, 0), n)
-        out = np.empty(n)
-        _kernels.affine(out[:ramp], first, slope=lr * (end_factor - start_factor) / total_iters, plain=plain)
-        out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
-        return out
     return lr * (start_factor + (end_factor - start_factor) * (np.minimum(t, total_iters) / total_iters))
+
+
+def linear_range(
+    first: int, n: int, *, lr: float, start_factor: float, end_factor: float, total_iters: int
+) -> np.ndarray:
+    """:func:`linear` at steps first..first+n-1: the ramp a straight line (from the formula at
+    each block's start), then flat."""
+
+    def plain(steps: np.ndarray) -> np.ndarray:
+        return linear(steps, lr=lr, start_factor=start_factor, end_factor=end_factor,
+                      total_iters=total_iters)
+
+    ramp = min(max(total_iters - first, 0), n)
+    out = np.empty(n)
+    _kernels.affine(out[:ramp], first, slope=lr * (end_factor - start_factor) / total_iters, plain=plain)
+    out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
+    return out
 
 
 def linear_rule(
@@ -80,27 +82,27 @@ def linear_rule(
     return np.where(k == 0, start_factor, a), 0.0, 0.0
 
 
-@range_aware
 def polynomial(t: np.ndarray, *, lr: float, total_iters: int, power: float) -> np.ndarray:
     """η_t = η_0 · (1 − min(t, T) / T)^power: down to 0 at T = total_iters, then 0.
 
     >>> polynomial(np.arange(4.0), lr=1.0, total_iters=2, power=2.0)
     array([1.  , 0.25, 0.  , 0.  ])
-
-    A long step range sums the binomial series of the power in blocks (_kernels.power).
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        def plain(steps: np.ndarray) -> np.ndarray:
-            return polynomial(steps, lr=lr, total_iters=total_iters, power=power)
-
-        first, n = span
-        ramp = min(max(total_iters - first, 0), n)
-        out = np.empty(n)
-        _kernels.power(out[:ramp], first, total=total_iters, p=power, plain=plain)
-        out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
-        return out
     return lr * np.power(1.0 - np.minimum(t, total_iters) / total_iters, power)
+
+
+def polynomial_range(first: int, n: int, *, lr: float, total_iters: int, power: float) -> np.ndarray:
+    """:func:`polynomial` at steps first..first+n-1: the binomial series of the power summed in
+    blocks (_kernels.power), then flat."""
+
+    def plain(steps: np.ndarray) -> np.ndarray:
+        return polynomial(steps, lr=lr, total_iters=total_iters, power=power)
+
+    ramp = min(max(total_iters - first, 0), n)
+    out = np.empty(n)
+    _kernels.power(out[:ramp], first, total=total_iters, p=power, plain=plain)
+    out[ramp:] = plain(np.array([max(first, total_iters)], dtype=np.float64))[0]
+    return out
 
 
 def polynomial_rule(
@@ -113,12 +115,17 @@ def polynomial_rule(
     return np.where(first | (k > total_iters), 1.0, ratio), 0.0, 0.0
 
 
+def _total_iters(params) -> int:
+    """The step from which the factor stays at its final value."""
+    return params["total_iters"]
+
+
 TOTAL_ITERS_HELP = "Steps until the factor reaches its final value."
 
 CONSTANT = register(
     Schedule(
         name="constant",
-        torch_class="ConstantLR",
+        origin="torch.optim.lr_scheduler.ConstantLR",
         summary="lr * factor for total_iters steps, then lr.",
         params=(
             BASE_LR,
@@ -127,17 +134,18 @@ CONSTANT = register(
             Integer("total_iters", "Steps at the reduced rate.", TOTAL_ITERS_DEFAULT, ge=1),
         ),
         lr=constant,
+        lr_range=constant_range,
         horizon=lambda p: 2 * p["total_iters"] + 1,
         horizon_text="2 * total_iters + 1 rows: the reduced rate, then as long at lr",
         example="constant --lr 0.1 --factor 0.5 --total-iters 10",
-        stepping=Stepping(rule=constant_rule),
+        stepping=Stepping(rule=constant_rule, factor=True, flat_from=_total_iters),
     )
 )
 
 LINEAR = register(
     Schedule(
         name="linear",
-        torch_class="LinearLR",
+        origin="torch.optim.lr_scheduler.LinearLR",
         summary="Scale lr by a factor moving linearly from start_factor to end_factor over total_iters.",
         params=(
             BASE_LR,
@@ -146,17 +154,18 @@ LINEAR = register(
             Integer("total_iters", TOTAL_ITERS_HELP, TOTAL_ITERS_DEFAULT, ge=1),
         ),
         lr=linear,
+        lr_range=linear_range,
         horizon=lambda p: p["total_iters"] + 1,
         horizon_text="total_iters + 1 rows (steps 0..total_iters), so the curve reaches end_factor",
         example="linear --lr 0.1 --start-factor 0.1 --total-iters 20",
-        stepping=Stepping(rule=linear_rule),
+        stepping=Stepping(rule=linear_rule, factor=True, flat_from=_total_iters),
     )
 )
 
 POLYNOMIAL = register(
     Schedule(
         name="polynomial",
-        torch_class="PolynomialLR",
+        origin="torch.optim.lr_scheduler.PolynomialLR",
         summary="Decay to 0 over total_iters steps: lr * (1 - t / total_iters)^power.",
         params=(
             BASE_LR,
@@ -164,9 +173,10 @@ POLYNOMIAL = register(
             Real("power", "The power of the polynomial (1: linear decay).", 1.0, gt=0),
         ),
         lr=polynomial,
+        lr_range=polynomial_range,
         horizon=lambda p: p["total_iters"] + 1,
         horizon_text="total_iters + 1 rows (steps 0..total_iters), so the curve reaches 0",
         example="polynomial --lr 0.1 --total-iters 100 --power 2",
-        stepping=Stepping(rule=polynomial_rule),
+        stepping=Stepping(rule=polynomial_rule, factor=True, flat_from=_total_iters),
     )
 )

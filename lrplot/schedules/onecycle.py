@@ -9,7 +9,6 @@ import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Switch
 from lrplot.registry import Annotations, Context, Phase, Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 
@@ -35,9 +34,6 @@ def _anneal(start: np.ndarray, end: np.ndarray, pct: np.ndarray, strategy: str) 
 def _piecewise(t, ends, values, strategy):
     """Anneal between ``values[i]`` and ``values[i+1]`` over phase i; steps past the end extrapolate
     the last phase, as torch's loop does."""
-    span = _kernels.long_range(t)
-    if span is not None:
-        return _by_phase(*span, ends, values, strategy)
     ends = np.asarray(ends, dtype=np.float64)
     starts = np.concatenate(([0.0], ends[:-1]))
     # torch takes the first phase with step <= end (the last phase catches everything after).
@@ -79,7 +75,6 @@ def _rates(max_lr, div_factor, final_div_factor):
     return initial_lr, initial_lr / final_div_factor
 
 
-@range_aware
 def one_cycle(
     t: np.ndarray,
     *,
@@ -102,15 +97,40 @@ def one_cycle(
     ...           div_factor=4.0, final_div_factor=1.0, three_phase=False)
     array([0.25, 1.  , 0.625, 0.25 ])
     """
-    initial_lr, min_lr = _rates(max_lr, div_factor, final_div_factor)
-    if three_phase:
-        values = [initial_lr, max_lr, initial_lr, min_lr]
-    else:
-        values = [initial_lr, max_lr, min_lr]
+    values = _rate_levels(max_lr, div_factor, final_div_factor, three_phase)
     return _piecewise(t, phase_ends(total_steps, pct_start, three_phase), values, anneal_strategy)
 
 
-@range_aware
+def one_cycle_range(
+    first: int,
+    n: int,
+    *,
+    max_lr: float,
+    total_steps: int,
+    pct_start: float,
+    anneal_strategy: str,
+    div_factor: float,
+    final_div_factor: float,
+    three_phase: bool,
+) -> np.ndarray:
+    """:func:`one_cycle` at steps first..first+n-1, phase by phase (:func:`_by_phase`)."""
+    values = _rate_levels(max_lr, div_factor, final_div_factor, three_phase)
+    return _by_phase(first, n, phase_ends(total_steps, pct_start, three_phase), values, anneal_strategy)
+
+
+def _rate_levels(max_lr: float, div_factor: float, final_div_factor: float, three_phase: bool) -> list[float]:
+    """The rate at each phase boundary: initial → max → (initial →) min."""
+    initial_lr, min_lr = _rates(max_lr, div_factor, final_div_factor)
+    return [initial_lr, max_lr, initial_lr, min_lr] if three_phase else [initial_lr, max_lr, min_lr]
+
+
+def _momentum_levels(base_momentum: float, max_momentum: float, three_phase: bool) -> list[float]:
+    """The momentum at each phase boundary, opposite to the rate: max → base → max (→ max)."""
+    if three_phase:
+        return [max_momentum, base_momentum, max_momentum, max_momentum]
+    return [max_momentum, base_momentum, max_momentum]
+
+
 def one_cycle_momentum(
     t: np.ndarray,
     *,
@@ -125,12 +145,29 @@ def one_cycle_momentum(
     """Momentum (or Adam's beta1) moves opposite to the rate: max → base → max (→ max)."""
     if not cycle_momentum:
         return {}
-    if three_phase:
-        values = [max_momentum, base_momentum, max_momentum, max_momentum]
-    else:
-        values = [max_momentum, base_momentum, max_momentum]
     ends = phase_ends(total_steps, pct_start, three_phase)
-    return {"momentum": _piecewise(t, ends, values, anneal_strategy)}
+    return {"momentum": _piecewise(t, ends, _momentum_levels(base_momentum, max_momentum, three_phase),
+                                   anneal_strategy)}
+
+
+def one_cycle_momentum_range(
+    first: int,
+    n: int,
+    *,
+    total_steps: int,
+    pct_start: float,
+    anneal_strategy: str,
+    three_phase: bool,
+    cycle_momentum: bool,
+    base_momentum: float,
+    max_momentum: float,
+) -> dict[str, np.ndarray]:
+    """:func:`one_cycle_momentum` at steps first..first+n-1, phase by phase."""
+    if not cycle_momentum:
+        return {}
+    ends = phase_ends(total_steps, pct_start, three_phase)
+    return {"momentum": _by_phase(first, n, ends, _momentum_levels(base_momentum, max_momentum, three_phase),
+                                  anneal_strategy)}
 
 
 PHASE_NAMES = {False: ("warm-up", "cool-down"), True: ("warm-up", "cool-down", "annealing")}
@@ -213,7 +250,7 @@ def annotate(params: Mapping[str, Any], n: int) -> Annotations:
 ONECYCLE = register(
     Schedule(
         name="onecycle",
-        torch_class="OneCycleLR",
+        origin="torch.optim.lr_scheduler.OneCycleLR",
         summary="1cycle: warm up to max_lr, anneal far below the start; stepped per batch.",
         params=(
             Real("max_lr", "The peak rate, reached at the end of the warm-up.", required=True, gt=0),
@@ -233,11 +270,14 @@ ONECYCLE = register(
             Real("max_momentum", "Momentum at the start and end.", 0.95, ge=0, le=1),
         ),
         lr=one_cycle,
+        lr_range=one_cycle_range,
+        per_batch=True,
         horizon=lambda p: p["total_steps"],
         horizon_text="total_steps rows (steps 0..total_steps-1); more is an error, as in torch",
         resolve=resolve,
         limit=limit,
         extras=one_cycle_momentum,
+        extras_range=one_cycle_momentum_range,
         annotate=annotate,
         warn=warn,
         example="onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",

@@ -11,7 +11,6 @@ import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Real, Series, Text, literal
 from lrplot.registry import Annotations, Context, Event, Schedule, Stepping, register
-from lrplot.steps import as_slice, range_aware
 
 from . import _kernels
 from ._common import BASE_LR
@@ -382,7 +381,6 @@ def _scan(params: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[float, ...]
     return plateau_scan(*(params[name] for name in SCAN_ARGS))
 
 
-@range_aware
 def reduce_on_plateau(
     t: np.ndarray,
     *,
@@ -401,25 +399,40 @@ def reduce_on_plateau(
     changes, levels, _ = plateau_scan(
         metrics, lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps
     )
-    rows = as_slice(t)
-    if rows is not None:
-        n = rows.stop - rows.start
-        bounds = [min(max(change - rows.start, 0), n) for change in changes]
-        bounds[0], bounds[-1] = 0, n
-        return _kernels.pieces(n, bounds, levels)
     return np.array(levels)[np.searchsorted(changes[1:-1], t, side="right")]
 
 
-def _rows(values: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``values`` at steps ``t``: a copy of a slice when t is a plain range (the cached scan
-    must not be handed out to be modified), else gathered."""
-    rows = as_slice(t)
-    return values[rows].copy() if rows is not None else values[t.astype(np.intp)]
+def reduce_on_plateau_range(
+    first: int,
+    n: int,
+    *,
+    metrics: series.MetricSeries,
+    lr: float,
+    mode: str,
+    factor: float,
+    patience: int,
+    threshold: float,
+    threshold_mode: str,
+    cooldown: int,
+    min_lr: float,
+    eps: float,
+) -> np.ndarray:
+    """:func:`reduce_on_plateau` at epochs first..first+n-1: the scan's levels as pieces."""
+    changes, levels, _ = plateau_scan(
+        metrics, lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps
+    )
+    bounds = [min(max(change - first, 0), n) for change in changes]
+    bounds[0], bounds[-1] = 0, n
+    return _kernels.pieces(n, bounds, levels)
 
 
-@range_aware
 def _metric(t: np.ndarray, *, metrics: series.MetricSeries) -> dict[str, np.ndarray]:
-    return {"metric": _rows(metrics.values, t)}
+    return {"metric": metrics.values[t.astype(np.intp)]}
+
+
+def _metric_range(first: int, n: int, *, metrics: series.MetricSeries) -> dict[str, np.ndarray]:
+    # A copy: the cached series must not be handed out to be modified.
+    return {"metric": metrics.values[first : first + n].copy()}
 
 
 def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -463,7 +476,7 @@ def annotate(params: Mapping[str, Any], n: int) -> Annotations:
 PLATEAU = register(
     Schedule(
         name="plateau",
-        torch_class="ReduceLROnPlateau",
+        origin="torch.optim.lr_scheduler.ReduceLROnPlateau",
         summary="Cut the rate by factor when a recorded metric stops improving.",
         params=(
             BASE_LR,
@@ -471,8 +484,10 @@ PLATEAU = register(
                 "metrics",
                 "The metric per epoch: one number a line, a CSV with a header, or a JSON list.",
                 required=True,
+                argument=False,
             ),
-            Text("column", "The CSV column to read (default: the one that is not step/epoch)."),
+            Text("column", "The CSV column to read (default: the one that is not step/epoch).",
+                 argument=False),
             Choice(
                 "mode",
                 "min: lower is better (a loss); max: higher is better (an accuracy).",
@@ -493,12 +508,16 @@ PLATEAU = register(
             Real("eps", "Cuts smaller than this are skipped.", 1e-8, ge=0),
         ),
         lr=reduce_on_plateau,
+        lr_range=reduce_on_plateau_range,
+        row_unit="epoch",
+        metric="metrics",
         warn=lambda p, n: p["metrics"].warnings,
         horizon=lambda p: len(p["metrics"]),
         horizon_text="one row per metric value",
         resolve=resolve,
         limit=limit,
         extras=_metric,
+        extras_range=_metric_range,
         annotate=annotate,
         example="plateau --lr 0.001 --metrics val.csv --column val_acc --mode max --patience 2",
         stepping=Stepping(

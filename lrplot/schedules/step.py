@@ -10,7 +10,6 @@ import numpy as np
 
 from lrplot.params import Integer, IntegerList, Invalid, Real
 from lrplot.registry import Context, Schedule, Stepping, register
-from lrplot.steps import range_aware
 
 from . import _kernels
 from ._common import BASE_LR, growth_headroom, overflow
@@ -21,7 +20,6 @@ MAX_DROPS = 10
 GROWTH_DROPS = 3
 
 
-@range_aware
 def step_decay(t: np.ndarray, *, lr: float, step_size: int, gamma: float) -> np.ndarray:
     """η_t = η_0 · γ^⌊t / step_size⌋.
 
@@ -31,19 +29,20 @@ def step_decay(t: np.ndarray, *, lr: float, step_size: int, gamma: float) -> np.
     >>> step_decay(np.arange(5.0), lr=1.0, step_size=2, gamma=0.5)
     array([1.  , 1.  , 0.5 , 0.5 , 0.25])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        # One value per tread, by this same formula (or by block products when there are many).
-        first, n = span
-        low, high = first // step_size, (first + n - 1) // step_size
-        if high - low + 1 >= _kernels.FAST_FROM:
-            levels = _kernels.geometric(np.empty(high - low + 1), low, scale=lr, ratio=gamma)
-        else:
-            levels = step_decay(np.arange(low, high + 1.0) * step_size, lr=lr, step_size=step_size,
-                                gamma=gamma)
-        return _kernels.stairs(first, n, step_size, levels)
     # floor_divide on floats is exact for whole numbers (t / step_size could round up to one).
     return lr * np.power(gamma, t // step_size)
+
+
+def step_decay_range(first: int, n: int, *, lr: float, step_size: int, gamma: float) -> np.ndarray:
+    """:func:`step_decay` at steps first..first+n-1: one value per tread, by the same formula (or
+    by block products when there are many), written as stairs."""
+    low, high = first // step_size, (first + n - 1) // step_size
+    if high - low + 1 >= _kernels.FAST_FROM:
+        levels = _kernels.geometric(np.empty(high - low + 1), low, scale=lr, ratio=gamma)
+    else:
+        levels = step_decay(np.arange(low, high + 1.0) * step_size, lr=lr, step_size=step_size,
+                            gamma=gamma)
+    return _kernels.stairs(first, n, step_size, levels)
 
 
 def step_rule(k: np.ndarray, *, step_size: int, gamma: float) -> tuple[np.ndarray, float, float]:
@@ -58,24 +57,26 @@ def _drops(gamma: float) -> int:
     return min(math.ceil(math.log(DECAY_TO) / math.log(gamma)), MAX_DROPS)
 
 
-@range_aware
 def multi_step(t: np.ndarray, *, lr: float, milestones: tuple[int, ...], gamma: float) -> np.ndarray:
     """η_t = η_0 · γ^(number of milestones <= t); a milestone given twice counts twice.
 
     >>> multi_step(np.arange(5.0), lr=1.0, milestones=(1, 3, 3), gamma=0.5)
     array([1.   , 0.5  , 0.5  , 0.125, 0.125])
     """
-    span = _kernels.long_range(t)
-    if span is not None:
-        # Constant between milestones: each stretch takes this formula at its first step.
-        first, n = span
-        marks = [m - first for m in sorted(set(milestones)) if first < m < first + n]
-        bounds = [0, *marks, n]
-        values = multi_step(np.array(bounds[:-1], dtype=np.float64) + first, lr=lr,
-                            milestones=milestones, gamma=gamma)
-        return _kernels.pieces(n, bounds, values)
     passed = np.searchsorted(np.asarray(milestones, dtype=np.float64), t, side="right")
     return lr * np.power(gamma, passed.astype(np.float64))
+
+
+def multi_step_range(
+    first: int, n: int, *, lr: float, milestones: tuple[int, ...], gamma: float
+) -> np.ndarray:
+    """:func:`multi_step` at steps first..first+n-1: constant between milestones, each stretch
+    by the formula at its first step."""
+    marks = [m - first for m in sorted(set(milestones)) if first < m < first + n]
+    bounds = [0, *marks, n]
+    values = multi_step(np.array(bounds[:-1], dtype=np.float64) + first, lr=lr,
+                        milestones=milestones, gamma=gamma)
+    return _kernels.pieces(n, bounds, values)
 
 
 def multi_step_rule(
@@ -125,7 +126,7 @@ def _multi_step_limit(params: Mapping[str, Any]):
 STEP = register(
     Schedule(
         name="step",
-        torch_class="StepLR",
+        origin="torch.optim.lr_scheduler.StepLR",
         summary="Multiply the rate by gamma every step_size steps: lr * gamma^floor(t / step_size).",
         params=(
             BASE_LR,
@@ -133,18 +134,19 @@ STEP = register(
             Real("gamma", GAMMA_HELP, 0.1, gt=0),
         ),
         lr=step_decay,
+        lr_range=step_decay_range,
         horizon=lambda p: _drops(p["gamma"]) * p["step_size"] + 1,
         limit=_step_limit,
         horizon_text="until the rate falls to 1% of lr, at most 10 decays (3 if gamma >= 1)",
         example="step --lr 0.1 --step-size 30 --gamma 0.1",
-        stepping=Stepping(rule=step_rule),
+        stepping=Stepping(rule=step_rule, factor=True),
     )
 )
 
 MULTISTEP = register(
     Schedule(
         name="multistep",
-        torch_class="MultiStepLR",
+        origin="torch.optim.lr_scheduler.MultiStepLR",
         summary="Multiply the rate by gamma at each milestone: lr * gamma^(milestones passed).",
         params=(
             BASE_LR,
@@ -157,11 +159,12 @@ MULTISTEP = register(
             Real("gamma", GAMMA_HELP, 0.1, gt=0),
         ),
         lr=multi_step,
+        lr_range=multi_step_range,
         horizon=_multi_step_horizon,
         limit=_multi_step_limit,
         horizon_text="the last milestone and a quarter more (last + ceil(last / 4) + 1 rows)",
         resolve=resolve_milestones,
         example="multistep --lr 0.1 --milestones 30,80 --gamma 0.1",
-        stepping=Stepping(rule=multi_step_rule),
+        stepping=Stepping(rule=multi_step_rule, factor=True, flat_from=lambda p: max(p["milestones"])),
     )
 )
