@@ -39,7 +39,8 @@ PICTURES = {
     "nested.png": "run sample_configs/nested.yaml",
 }
 
-TABLE = re.compile(r"(<!-- schedules:start -->\n)(.*?)(<!-- schedules:end -->)", re.S)
+# One table per framework, between <!-- schedules:NAME:start --> and <!-- schedules:NAME:end -->.
+TABLE = re.compile(r"(<!-- schedules:(\w+):start -->\n)(.*?)(<!-- schedules:\2:end -->)", re.S)
 
 
 def draw_pictures() -> None:
@@ -52,7 +53,7 @@ def draw_pictures() -> None:
 def readme_with_table(text: str) -> str:
     from lrplot import catalog
 
-    return TABLE.sub(lambda m: m.group(1) + catalog.markdown() + m.group(3), text)
+    return TABLE.sub(lambda m: m.group(1) + catalog.markdown(m.group(2)) + m.group(4), text)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lrplot import catalog
+from lrplot.frameworks import FRAMEWORKS
 
 from .conftest import run_cli
 
@@ -22,10 +23,12 @@ def readme_commands() -> list[str]:
     return [line.strip() for block in blocks for line in block.splitlines() if line.startswith("lrplot ")]
 
 
-def test_schedule_table_is_generated_from_the_registry():
-    block = re.search(r"<!-- schedules:start -->\n(.*?)<!-- schedules:end -->", README, re.S)
-    assert block, "README lost its schedule table markers"
-    assert block.group(1) == catalog.markdown(), "run: python scripts/make_docs.py"
+@pytest.mark.parametrize("framework", list(FRAMEWORKS))
+def test_schedule_tables_are_generated_from_the_registry(framework):
+    marks = f"<!-- schedules:{framework}:start -->\n(.*?)<!-- schedules:{framework}:end -->"
+    block = re.search(marks, README, re.S)
+    assert block, f"README lost the {framework} schedule table markers"
+    assert block.group(1) == catalog.markdown(framework), "run: python scripts/make_docs.py"
 
 
 def test_pictures_exist_and_are_small():
