@@ -7,6 +7,7 @@ exit code (2 usage, 1 other, 130 interrupted). ``--debug`` re-raises for a trace
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -179,7 +180,7 @@ app = typer.Typer(
     help="See a learning-rate schedule before you train with it: exact PyTorch curves as a "
     "table, a plot (PNG/SVG/PDF) or CSV/JSON.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings=CONTEXT_SETTINGS,
@@ -221,6 +222,7 @@ def param_option(param: Param, panel: str) -> inspect.Parameter:
         option = typer.Option(None, names, help=_help(param), rich_help_panel=panel, show_default=False)
         annotation: Any = bool | None
     else:
+        choices = tuple(getattr(param, "choices", ()) or ())
         option = typer.Option(
             None,
             flag(param.name),
@@ -228,6 +230,9 @@ def param_option(param: Param, panel: str) -> inspect.Parameter:
             metavar=param.metavar,
             rich_help_panel=panel,
             show_default=False,
+            # Shell completion offers a choice's values (Choice parameters: mode, anneal strategy).
+            autocompletion=(lambda incomplete: [c for c in choices if c.startswith(incomplete)])
+            if choices else None,
         )
         annotation = str | None
     return inspect.Parameter(
@@ -247,9 +252,13 @@ def view_option(param: Param) -> inspect.Parameter:
                              annotation=list[str] | None)
 
 
+# How the command behaves, not what it draws: a command-line option only (no YAML key).
+QUIET = Switch("quiet", "Print nothing on stderr but errors: no warnings, no progress bar, no "
+               "'Wrote' lines.", False)
+SETTINGS = (*VIEW_PARAMS, QUIET)
 # Every command takes these; compare and run also take --layout (several schedules).
-OUTPUT_OPTIONS = [view_option(p) for p in VIEW_PARAMS if p.name != "layout"]
-OUTPUT_NAMES = frozenset(p.name for p in VIEW_PARAMS)
+OUTPUT_OPTIONS = [view_option(p) for p in SETTINGS if p.name != "layout"]
+OUTPUT_NAMES = frozenset(p.name for p in SETTINGS)
 
 
 def _with_signature(fn: Callable[..., Any], params: Sequence[inspect.Parameter]) -> Callable[..., Any]:
@@ -263,7 +272,7 @@ def schedule_options(schedule: Schedule) -> list[inspect.Parameter]:
     return [param_option(p, SCHEDULE_PANEL) for p in (*schedule.params, *spec_params(schedule))]
 
 
-def view_settings(raw: dict[str, Any], params: Sequence[Param] = VIEW_PARAMS) -> dict[str, Any]:
+def view_settings(raw: dict[str, Any], params: Sequence[Param] = SETTINGS) -> dict[str, Any]:
     """Pop the output settings (``params``) out of ``raw`` and parse them (None = not given)."""
     settings = {}
     for param in params:
@@ -332,7 +341,7 @@ def schedule_command(framework: str, name: str) -> Any:
         targets = output_targets(settings)
         spec = build_spec(schedule.key, raw, FLAGS)
         protect(targets, inputs_of([spec]))
-        emit([compute(spec)], targets, make_view(settings, [spec]))
+        emit([compute(spec)], targets, make_view(settings, [spec]), settings["quiet"])
 
     command.__name__ = command.__qualname__ = schedule.name
     _with_signature(command, [*schedule_options(schedule), *OUTPUT_OPTIONS])
@@ -406,7 +415,7 @@ def several_options() -> list[inspect.Parameter]:
 
 def shared_settings(raw: dict[str, Any]) -> dict[str, Any]:
     """Output settings plus --steps/--steps-per-epoch for the whole run, parsed."""
-    return view_settings(raw, (*VIEW_PARAMS, *RUN_WIDE))
+    return view_settings(raw, (*SETTINGS, *RUN_WIDE))
 
 
 def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spec:
@@ -441,7 +450,7 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
         raw = dict(command.make_context(shown, args, parent=ctx).params)
     except ClickException as exc:
         raise UsageError(f"spec {index} ({shown}): {exc.format_message()}") from None
-    for key in VIEW_PARAMS:
+    for key in SETTINGS:
         if raw.pop(key.name, None) not in (None, [], ()):
             option = "-o" if key.name == "output" else flag(key.name)
             raise UsageError(
@@ -459,7 +468,7 @@ def _compare(ctx: typer.Context, **raw: Any) -> None:
         [parse_spec(ctx, i, text, settings) for i, text in enumerate(raw["specs"], start=1)], FLAGS
     )
     protect(targets, inputs_of(specs))
-    emit([compute(spec) for spec in specs], targets, make_view(settings, specs))
+    emit([compute(spec) for spec in specs], targets, make_view(settings, specs), settings["quiet"])
 
 
 _with_signature(_compare, [
@@ -494,7 +503,7 @@ def _run(**raw: Any) -> None:
     one_writer(loaded.settings, targets)  # the config may ask for a chart or code too
     specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
     protect(targets, [("config", Path(raw["config"])), *inputs_of(specs)])
-    emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs))
+    emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs), settings["quiet"])
 
 
 _with_signature(_run, [
@@ -516,16 +525,16 @@ app.command(
 # --- output -------------------------------------------------------------------------------------
 
 
-def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None:
-    """Warnings to stderr; then the code (--emit), the chart (--chart) or the table (no -o), and
-    every -o target."""
-    for curve in curves:
+def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View, quiet: bool | None = False) -> None:
+    """Warnings to stderr (unless quiet); then the code (--emit), the chart (--chart) or the table
+    (no -o), and every -o target (with a progress bar on a terminal when that takes long)."""
+    for curve in curves if not quiet else ():
         for warning in curve.warnings:
             sys.stderr.write(f"Warning: {curve.label}: {warning}\n")
     if view.emit:
         from .emit import script
 
-        sys.stdout.write(script(curves, view.emit))
+        sys.stdout.write(script(curves, view.emit, view.title))
     elif view.chart:
         from .render.chart import default_height, render_chart, terminal_size
 
@@ -549,11 +558,59 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View) -> None
     from .render import write
 
     sys.stdout.flush()
-    write(curves, targets, view, sys.stdout.buffer)
+    with progress(curves, targets, shown=not quiet and sys.stderr.isatty()) as track:
+        write(curves, targets, view, sys.stdout.buffer, track)
     sys.stdout.flush()
-    for target in targets:
+    for target in targets if not quiet else ():
         if target.path is not None:
             sys.stderr.write(f"Wrote {target.path}\n")
+
+
+# Text exports write ~1e7 floats a second (see benchmarks/csv_export.py): past this many a file
+# takes a second or more, worth a progress bar.
+PROGRESS_FROM = 5_000_000
+# Bytes per float in CSV/JSON (repr of a float64 and a separator), to size the bar.
+BYTES_PER_FLOAT = 21
+
+
+@contextlib.contextmanager
+def progress(curves: Sequence[Curve], targets: Sequence[Target], shown: bool):
+    """A tracker for :func:`lrplot.render.write` (stream, target) -> stream that counts the bytes
+    of each text export on a rich progress bar on stderr, when ``shown`` and the exports are
+    long; None otherwise."""
+    floats = sum(len(c) * (2 + len(c.series)) for c in curves)
+    text = [t for t in targets if t.format in ("csv", "json")]
+    if not shown or not text or floats < PROGRESS_FROM:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+
+    def track(stream, target):
+        if target.format not in ("csv", "json"):
+            return stream
+        task = bar.add_task(f"writing {target.path or 'stdout'}", total=floats * BYTES_PER_FLOAT)
+        return CountingStream(stream, lambda size: bar.advance(task, size))
+
+    with bar:
+        yield track
+
+
+class CountingStream:
+    """A binary stream that reports the size of each write to ``counted``."""
+
+    def __init__(self, stream, counted: Callable[[int], None]) -> None:
+        self.stream, self.counted = stream, counted
+
+    def write(self, data) -> int:
+        self.counted(len(data))
+        return self.stream.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 # --- list ---------------------------------------------------------------------------------------

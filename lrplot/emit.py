@@ -159,7 +159,7 @@ def leaf_schedules(request: Request) -> Iterator[Schedule]:
         yield from leaf_schedules(Request.of(child))
 
 
-def torch_code(item: Curve | Spec) -> str:
+def torch_code(item: Curve | Spec, title: str | None = None) -> str:
     """A runnable script that builds the scheduler of a curve (or of the spec it comes from) on
     a placeholder model and optimizer, and steps it as torch expects: update t trains with row
     t of lrplot's curve, for as many updates as the curve has rows.
@@ -174,7 +174,7 @@ def torch_code(item: Curve | Spec) -> str:
     leaves = list(leaf_schedules(request))
     batches = sorted({s.origin_name for s in leaves if s.per_batch})
     rows = item.steps if isinstance(item, Spec) else len(item)
-    label = item.label or schedule.command
+    label = heading(item.label, schedule, title)
     plateau = schedule.metric is not None
     per_batch = not plateau and (item.steps_per_epoch is not None or bool(batches))
 
@@ -182,6 +182,7 @@ def torch_code(item: Curve | Spec) -> str:
         *textwrap.wrap(f"{label} ({schedule.origin_name}), as lrplot draws it: optimizer "
                        f"update t trains with row t of lrplot's curve (t = 0..{rows - 1}).",
                        WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False),
+        *(["import warnings", ""] if _steps_while_built(request) else []),
         "import torch",
         *_imports(code.classes),
         "",
@@ -194,7 +195,7 @@ def torch_code(item: Curve | Spec) -> str:
     out += [
         f"optimizer = torch.optim.SGD(model.parameters(), lr={literal(optimizer_lr(request.params))}, "
         f"momentum={MOMENTUM})  # replace with yours",
-        *code.lines,
+        *_constructed(code.lines, request),
         "",
         "",
         "def train_step():  # replace with your forward and backward pass on one batch",
@@ -215,6 +216,47 @@ def torch_code(item: Curve | Spec) -> str:
             "    scheduler.step()  # once per epoch, after that epoch's optimizer.step() calls",
         ]
     return "\n".join(out) + "\n"
+
+
+# A header names the curve; a default label of a composite can run to hundreds of characters.
+LONGEST_HEADING = 60
+
+
+def heading(label: str | None, schedule: Schedule, title: str | None = None) -> str:
+    """What the script's first comment calls the curve: the title, else a short label, else the
+    schedule's command."""
+    if title:
+        return title
+    return label if label and len(label) <= LONGEST_HEADING else schedule.command
+
+
+def _steps_while_built(request: Request) -> bool:
+    """Whether constructing the schedulers steps one before any optimizer.step(): a SequentialLR
+    whose first child is itself a composite steps that child's children at construction."""
+    children = _children(request)
+    if request.warmup_steps is not None:
+        return children is not None or _steps_while_built(Request(request.schedule, request.params))
+    if children is None:
+        return False
+    first = Request.of(children[0])
+    nested = first.warmup_steps is not None or _children(first) is not None
+    return ("milestones" in request.params and nested) or any(
+        _steps_while_built(Request.of(child)) for child in children)
+
+
+def _constructed(lines: list[str], request: Request) -> list[str]:
+    """The construction lines; where torch would warn that a scheduler stepped before the
+    optimizer did (a composite first in a SequentialLR is stepped while it is built), inside a
+    block that silences that one warning: the order is torch's own, and harmless."""
+    if not _steps_while_built(request):
+        return lines
+    return [
+        "with warnings.catch_warnings():",
+        "    # SequentialLR steps its first (composite) scheduler while it is built, before any",
+        "    # optimizer.step(); torch warns about that order, which does not matter here.",
+        '    warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\\(\\)` before")',
+        *(f"    {line}" for line in lines),
+    ]
 
 
 def _imports(origins: set[str]) -> list[str]:
@@ -277,15 +319,15 @@ def _source(series: Any) -> str:
     return f"from {series.source}" + (f", column {series.column}" if series.column else "")
 
 
-def code(curve: Curve) -> str:
+def code(curve: Curve, title: str | None = None) -> str:
     """The script of one curve: its registry entry's own emitter, or the torch one."""
     schedule = entry(curve.schedule)
     if schedule.emit is not None:
-        return schedule.emit(curve.params, len(curve), curve.label)
-    return torch_code(curve)
+        return schedule.emit(curve.params, len(curve), heading(curve.label, schedule, title))
+    return torch_code(curve, title)
 
 
-def script(curves: Sequence[Curve], framework: str | None = None) -> str:
+def script(curves: Sequence[Curve], framework: str | None = None, title: str | None = None) -> str:
     """The code of every curve, one self-contained script after the other. With ``framework``,
     every curve must be that framework's (``--emit torch`` on a timm curve is a mistake)."""
     from .errors import UsageError
@@ -298,9 +340,10 @@ def script(curves: Sequence[Curve], framework: str | None = None) -> str:
                 f"use --emit {curve.framework}"
             )
     if len(curves) == 1:
-        return code(curves[0])
+        return code(curves[0], title)
     parts = []
     for index, curve in enumerate(curves, start=1):
-        parts.append(f"# ---- {index} of {len(curves)}: {curve.label} ----\n{code(curve)}")
+        name = heading(curve.label, entry(curve.schedule))
+        parts.append(f"# ---- {index} of {len(curves)}: {name} ----\n{code(curve)}")
     return "\n\n".join(parts)
 

@@ -37,7 +37,7 @@ from lrplot.emit import script as torch_script
 from lrplot.emit import torch_code
 from lrplot.engine import KEYS, Spec, build_spec, labelled
 from lrplot.registry import schedules_of
-from tests.reference import STEP_ORDER_WARNING, assert_matches_torch, kind_of
+from tests.reference import assert_matches_torch, kind_of
 
 from .conftest import VAL_ACC, write_metrics
 from .test_cli import assert_one_line_error
@@ -66,10 +66,9 @@ def run_code(code: str) -> tuple[np.ndarray, np.ndarray]:
     handle = register_optimizer_step_pre_hook(record)
     try:
         with warnings.catch_warnings():
-            # A warning from torch means the emitted protocol is off (torch's own step-order warning
-            # while a composite first in a SequentialLR is constructed is part of the protocol).
+            # A warning from torch means the emitted protocol is off; the emitted script silences
+            # torch's step-order warning itself where its own construction order triggers it.
             warnings.simplefilter("error", UserWarning)
-            warnings.filterwarnings("ignore", STEP_ORDER_WARNING, UserWarning)
             exec(compile(code, "<emitted>", "exec"), {"__name__": "__main__"})
     finally:
         handle.remove()

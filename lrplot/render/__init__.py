@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -49,14 +49,20 @@ class View:
     emit: str | None = None  # code for this framework on stdout instead of the table
 
 
-def write(curves: Sequence[Curve], targets: Sequence[Target], view: View, stdout: IO[bytes]) -> None:
-    """Write every target; files appear only when all of them have been written in full."""
+def write(
+    curves: Sequence[Curve], targets: Sequence[Target], view: View, stdout: IO[bytes],
+    track: Callable[[IO[bytes], Target], IO[bytes]] | None = None,
+) -> None:
+    """Write every target; files appear only when all of them have been written in full.
+    ``track(stream, target)`` may wrap each stream (a progress bar counting its bytes)."""
     from .export import write_csv, write_json
 
     figure = None
     with staged(targets) as handles:
         for target, handle in zip(targets, handles):
             out = stdout if handle is None else handle
+            if track is not None:
+                out = track(out, target)
             if target.format == "csv":
                 write_csv(out, curves, view.steps_per_epoch)
             elif target.format == "json":
