@@ -92,7 +92,8 @@ def on_a_terminal(args: list[str], cwd: Path) -> str:
 class TestProgress:
     def test_a_long_export_shows_a_bar_on_a_terminal(self, tmp_path):
         rows = PROGRESS_FROM // 2 + 1  # two floats a row: step and lr
-        shown = on_a_terminal(["cosine", "--t-max", str(rows), "--steps", str(rows), "-o", "out.csv"], tmp_path)
+        args = ["cosine", "--t-max", str(rows), "--steps", str(rows), "-o", "out.csv"]
+        shown = on_a_terminal(args, tmp_path)
         assert "writing out.csv" in shown
         assert "Wrote out.csv" in shown
         assert (tmp_path / "out.csv").exists()
