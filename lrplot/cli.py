@@ -35,7 +35,7 @@ from .engine import (
 )
 from .errors import ConfigError, LrplotError, UsageError
 from .frameworks import FRAMEWORKS, WORDS
-from .params import Invalid, Param, Switch, show
+from .params import Integer, Invalid, Param, Real, Switch, Text, show
 from .registry import Schedule, closest, schedules_of
 from .render import LAYOUT, VIEW_PARAMS, View, shared_steps_per_epoch
 from .render.files import Target, parse_targets, protect
@@ -403,6 +403,10 @@ def make_view(settings: dict[str, Any], specs: Sequence[Spec]) -> View:
 
 # --- compare and run ---------------------------------------------------------------------------
 
+BATCHES = Integer("batches_per_epoch", "Batches in one epoch (the dataloader's length), which a "
+                  "training config cannot know.", ge=1)
+
+
 
 
 def several_options() -> list[inspect.Parameter]:
@@ -491,10 +495,19 @@ app.command(
 
 def _run(**raw: Any) -> None:
     from . import config
+    from .code import literal_value
 
     settings = shared_settings(raw)
     targets = output_targets(settings)  # the command line's own -o, before the config is read
-    loaded = config.load(raw["config"], settings)
+    kind = raw.pop("kind", None)
+    if kind is not None and kind not in config.kinds():
+        raise UsageError(f"--kind must be one of {', '.join(config.kinds())}, got {show(kind)}"
+                         f"{closest(kind, config.kinds())}")
+    values = {name: literal_value(text) for name, text in map(_assignment, raw.pop("set") or ())}
+    batches = raw.pop("batches_per_epoch", None)
+    if batches is not None:
+        values["batches_per_epoch"] = parse_flag(BATCHES, batches)
+    loaded = config.load(raw["config"], settings, kind, values)
     if not targets and loaded.outputs:
         try:
             targets = output_targets(loaded.settings, loaded.outputs, flag="output")
@@ -509,9 +522,24 @@ def _run(**raw: Any) -> None:
 _with_signature(_run, [
     inspect.Parameter(
         "config", inspect.Parameter.KEYWORD_ONLY, annotation=str,
-        default=typer.Argument(..., metavar="CONFIG.yaml", show_default=False,
-                               help="A YAML file with a 'schedules:' list (see lrplot list --yaml)."),
+        default=typer.Argument(..., metavar="CONFIG", show_default=False,
+                               help="lrplot's YAML (a 'schedules:' list, see lrplot list --yaml), or "
+                               "a training config: Hugging Face TrainingArguments (JSON/YAML), a "
+                               "DeepSpeed JSON, timm's args.yaml."),
     ),
+    inspect.Parameter(
+        "kind", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+        default=typer.Option(None, "--kind", metavar="lrplot|hf|deepspeed|timm",
+                             rich_help_panel=SCHEDULE_PANEL,
+                             help="What the config is (default: recognised from its keys)."),
+    ),
+    inspect.Parameter(
+        "set", inspect.Parameter.KEYWORD_ONLY, annotation=list[str] | None,
+        default=typer.Option(None, "--set", metavar="KEY=VALUE", rich_help_panel=SCHEDULE_PANEL,
+                             help="A training config's key: fills an \"auto\" value or one it lacks. "
+                             "Repeatable."),
+    ),
+    param_option(BATCHES, SCHEDULE_PANEL),
     *several_options(),
 ])
 app.command(
@@ -520,6 +548,75 @@ app.command(
     help="Run the schedules of a YAML config; options given here override the config's.",
     epilog="Example: lrplot run sample_configs/seed_examples.yaml -o out.png -o out.csv",
 )(_run)
+
+
+# --- code ---------------------------------------------------------------------------------------
+
+SET = Text("set", "NAME=VALUE: the value of a name or expression the source does not give "
+           "(e.g. 'len(train_loader)=50'). Repeatable.")
+CODE_LR = Real("lr", "The optimizer's learning rate, for schedules that read it (default: the "
+               "optimizer built in the file, else the framework's default).", gt=0)
+
+
+def _code(**raw: Any) -> None:
+    from .code import read
+
+    settings = shared_settings(raw)
+    targets = output_targets(settings)
+    filled = dict(map(_assignment, raw.pop("set") or ()))
+    lr = None if raw.get("lr") is None else parse_flag(CODE_LR, raw["lr"])
+    found = read(raw["source"], filled, lr)
+    specs = []
+    for item in found:
+        request = dict(item.raw)
+        inherit_run_wide(request, settings)
+        where = f"{raw['source'] if raw['source'].endswith('.py') else 'code'}:{item.line}: "
+        specs.append(build_spec(item.key, request, Naming("key", where)))
+    specs = labelled(specs, FLAGS)
+    protect(targets, inputs_of(specs))
+    emit([compute(spec) for spec in specs], targets, make_view(settings, specs), settings["quiet"])
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` of --set, split at the last '=' that is not part of ==, <=, >=, !=."""
+    for index in range(len(text) - 1, 0, -1):
+        if text[index] == "=" and text[index - 1] not in "=<>!" and text[index + 1 : index + 2] != "=":
+            name, value = text[:index].strip(), text[index + 1 :].strip()
+            if name and value:
+                return name, value
+    raise UsageError(f"--set takes NAME=VALUE, got {show(text)}")
+
+
+def parse_flag(param: Param, value: Any) -> Any:
+    try:
+        return param.parse(value)
+    except Invalid as invalid:
+        raise FLAGS.fail(invalid) from None
+
+
+_with_signature(_code, [
+    inspect.Parameter(
+        "source", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Argument(..., metavar="CODE|FILE.py", show_default=False,
+                               help="A line of Python that builds a scheduler, or a .py file (parsed, "
+                               "never run)."),
+    ),
+    inspect.Parameter(
+        "set", inspect.Parameter.KEYWORD_ONLY, annotation=list[str] | None,
+        default=typer.Option(None, "--set", metavar="NAME=VALUE", help=SET.help,
+                             rich_help_panel=SCHEDULE_PANEL),
+    ),
+    param_option(CODE_LR, SCHEDULE_PANEL),
+    *several_options(),
+])
+app.command(
+    "code",
+    cls=RawCommand,
+    help="The schedules a line of Python (or a .py file) constructs, read without running it: "
+    "torch, transformers, timm, optax, keras, deepspeed and fastai calls.",
+    epilog='Example: lrplot code "OneCycleLR(optimizer, max_lr=0.01, epochs=20, '
+    'steps_per_epoch=len(train_loader))" --set "len(train_loader)=50"',
+)(_code)
 
 
 # --- output -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from lrplot.engine import RUN_WIDE, Naming, Parameters, Spec, build_spec, inherit_run_wide, unknown_hint
 from lrplot.errors import ConfigError
+from lrplot.frameworks import FRAMEWORKS
 from lrplot.params import Invalid, Param, literal
 from lrplot.registry import closest, find, schedules_of
 from lrplot.render import VIEW_PARAMS
@@ -44,14 +45,75 @@ class Config:
     outputs: list[str] = field(default_factory=list)
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Read and validate a config. ``overrides`` (command-line output options; None = not given)
-    win over the config's own top-level settings."""
+# The kinds of config `lrplot run` reads: lrplot's own, and each framework's training config.
+LRPLOT = "lrplot"
+
+
+def kinds() -> list[str]:
+    return [LRPLOT, *(name for name, f in FRAMEWORKS.items() if f.config_keys)]
+
+
+def load(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, kind: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read and validate a config: lrplot's YAML, or a framework's training config (Hugging Face
+    TrainingArguments, a DeepSpeed JSON, timm's args.yaml), recognised from its keys unless
+    ``kind`` says which. ``overrides`` (command-line output options; None = not given) win over
+    the config's own top-level settings; ``values`` (--set) fill or replace a training config's
+    keys (its "auto" values, the dataloader length it cannot know)."""
     shown = str(path)
     text = read_text(Path(path), shown, "config", ConfigError, MAX_BYTES,
                      empty="; it needs a 'schedules:' list")
     data = parse(text, shown)
-    return from_data(data, shown, Path(path).parent, overrides or {})
+    kind = kind or recognise(data, shown)
+    if kind == LRPLOT:
+        if values:
+            raise ConfigError(f"{shown}: --set fills a training config's values; an lrplot config "
+                              "takes its parameters under schedules:")
+        return from_data(data, shown, Path(path).parent, overrides or {})
+    return from_training_config(data, shown, kind, values or {}, overrides or {})
+
+
+def recognise(data: Any, shown: str) -> str:
+    """Which kind of config ``data`` is: lrplot's when it has ``schedules:``, else the framework
+    whose training-config keys it shares most of."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{shown}: a config is a mapping with a 'schedules:' list, got {_type_name(data)}")
+    if "schedules" in data:
+        return LRPLOT
+    scores = {name: sum(key in data for key in f.config_keys) for name, f in FRAMEWORKS.items()}
+    best = max(scores, key=scores.get)
+    if scores[best] == 0:
+        raise ConfigError(
+            f"{shown}: not a config lrplot knows: no 'schedules:' list, and none of the keys of a "
+            f"training config ({', '.join(k for k in kinds() if k != LRPLOT)}); give --kind to say which"
+        )
+    return best
+
+
+def from_training_config(
+    data: Any, shown: str, kind: str, values: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> Config:
+    """A framework's training config, read by its module into specs (one validation path)."""
+    import importlib
+
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{shown}: a {kind} config is a mapping, got {_type_name(data)}")
+    module = importlib.import_module(FRAMEWORKS[kind].package)
+    naming = Naming("key", "", ConfigError, shown)
+    try:
+        requests = module.read_config(data, values)
+    except Invalid as invalid:
+        raise naming.fail(invalid, data) from None
+    specs = []
+    for key, raw in requests:
+        raw = dict(raw)
+        inherit_run_wide(raw, overrides)
+        specs.append(build_spec(key, raw, Naming("key", f"{kind} config: ", ConfigError, shown)))
+    settings = {name: overrides[name] for name in TOP_LEVEL if overrides.get(name) is not None}
+    settings.pop("output", None)
+    return Config(specs, settings, [])
 
 
 def parse(text: str, shown: str) -> Any:

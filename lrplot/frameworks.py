@@ -23,6 +23,13 @@ class Framework:
     - ``precision``: what lrplot's numbers are, against what the library computes by default.
     - ``warmup``: whether lrplot's own torch-style ``--warmup-steps`` (a SequentialLR in front)
       applies; other frameworks carry their warm-up as the library's own parameters.
+    - ``factory``: the library function that builds any of its schedules by name (transformers'
+      ``get_scheduler``), its ``factory_signature`` (the name argument first) and the arguments
+      that hold a dict of the schedule's own keyword arguments (``factory_kwargs``): for
+      ``lrplot code``. ``module_aliases``: other first words of its module paths (``tf.keras``).
+    - ``config_keys``: keys of the training config users write for the library (TrainingArguments,
+      a DeepSpeed JSON, timm's args.yaml), by which ``lrplot run`` recognises one; the module
+      then reads it with its ``read_config(document, overrides)``.
     """
 
     name: str
@@ -34,6 +41,11 @@ class Framework:
     precision: str
     aliases: tuple[str, ...] = ()
     warmup: bool = False
+    factory: str = ""
+    factory_signature: tuple[str, ...] = ()
+    factory_kwargs: tuple[str, ...] = ()
+    module_aliases: tuple[str, ...] = ()
+    config_keys: tuple[str, ...] = ()
 
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -62,6 +74,13 @@ FRAMEWORKS: dict[str, Framework] = {f.name: f for f in (
         index="row t is scheduler.get_last_lr()[0] after t calls of scheduler.step(): the rate "
         "Trainer uses for optimizer update t",
         precision="float64, as transformers' LambdaLR computes a float lr",
+        factory="get_scheduler",
+        factory_signature=("name", "optimizer", "num_warmup_steps", "num_training_steps",
+                           "scheduler_specific_kwargs"),
+        factory_kwargs=("scheduler_specific_kwargs",),
+        config_keys=("lr_scheduler_type", "learning_rate", "num_train_epochs", "warmup_ratio",
+                     "gradient_accumulation_steps", "per_device_train_batch_size", "output_dir",
+                     "lr_scheduler_kwargs", "max_steps"),
     ),
     Framework(
         name="timm",
@@ -72,6 +91,8 @@ FRAMEWORKS: dict[str, Framework] = {f.name: f for f in (
         index="row t is the rate after scheduler.step(t) (or step_update(t)); row 0 the rate at "
         "construction",
         precision="float64, as timm computes a float lr",
+        config_keys=("sched", "epochs", "warmup_epochs", "warmup_lr", "min_lr", "cooldown_epochs",
+                     "decay_epochs", "sched_on_updates", "model", "opt"),
     ),
     Framework(
         name="optax",
@@ -90,6 +111,7 @@ FRAMEWORKS: dict[str, Framework] = {f.name: f for f in (
         package="lrplot.schedules.keras",
         index="row t is schedule(t), t the optimizer's iteration count",
         precision="float64; Keras computes in float32 unless floatx is float64",
+        module_aliases=("tf",),
     ),
     Framework(
         name="deepspeed",
@@ -100,6 +122,8 @@ FRAMEWORKS: dict[str, Framework] = {f.name: f for f in (
         index="row t is the rate the optimizer holds for update t, the scheduler stepped after "
         "every update as DeepSpeed's engine does",
         precision="float64, as DeepSpeed computes a float lr",
+        config_keys=("scheduler", "train_batch_size", "train_micro_batch_size_per_gpu",
+                     "zero_optimization", "gradient_accumulation_steps", "optimizer"),
     ),
     Framework(
         name="fastai",

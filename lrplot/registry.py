@@ -124,6 +124,8 @@ class Schedule:
       None: it cannot be put inside torch's composites.
     - ``emit(params, rows, label)``: a runnable script for the library that builds the schedule
       and leaves the rate of every row in ``lrs``; None: the torch emitter (lrplot.emit).
+    - ``signature``: the library callable's parameters in order, as the library spells them
+      (``optimizer`` for the optimizer it takes): how ``lrplot code`` maps positional arguments.
     - ``scaled(n)``: parameters (YAML names) of a representative run of ``n`` rows, for
       benchmarks; None: the example's parameters with ``steps: n``.
     - ``yaml_only``: no command of its own (its parameters do not fit on a command line, e.g. a
@@ -155,6 +157,7 @@ class Schedule:
     stepping: Stepping | None = None
     emit: Callable[[Mapping[str, Any], int, str], str] | None = None
     scaled: Callable[[int], dict[str, Any]] | None = None
+    signature: tuple[str, ...] = ()
     yaml_only: bool = False
 
     def param(self, name: str) -> Param:

@@ -1017,6 +1017,7 @@ SEQUENTIAL = register(
     Schedule(
         name="sequential",
         origin="torch.optim.lr_scheduler.SequentialLR",
+        signature=("optimizer", "schedulers", "milestones", "last_epoch"),
         summary="One schedule after another, each from its own step 0 at its milestone.",
         params=(
             COMPOSITE_LR,
@@ -1043,6 +1044,7 @@ CHAINED = register(
     Schedule(
         name="chained",
         origin="torch.optim.lr_scheduler.ChainedScheduler",
+        signature=("schedulers", "optimizer"),
         summary="Schedules applied together on one rate: their factors multiply.",
         params=(COMPOSITE_LR, CHILDREN),
         lr=chained,

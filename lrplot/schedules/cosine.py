@@ -106,6 +106,7 @@ COSINE = register(
     Schedule(
         name="cosine",
         origin="torch.optim.lr_scheduler.CosineAnnealingLR",
+        signature=("optimizer", "T_max", "eta_min", "last_epoch"),
         summary="Half a cosine from lr down to eta_min over t_max steps (and back up after).",
         params=(
             BASE_LR,
@@ -209,6 +210,7 @@ COSINE_RESTARTS = register(
     Schedule(
         name="cosine-restarts",
         origin="torch.optim.lr_scheduler.CosineAnnealingWarmRestarts",
+        signature=("optimizer", "T_0", "T_mult", "eta_min", "last_epoch"),
         summary="Cosine from lr to eta_min, restarting at lr; each cycle t_mult times longer (SGDR).",
         params=(
             BASE_LR,

@@ -228,6 +228,10 @@ CYCLIC = register(
     Schedule(
         name="cyclic",
         origin="torch.optim.lr_scheduler.CyclicLR",
+        signature=(
+            "optimizer", "base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma",
+            "scale_fn", "scale_mode", "cycle_momentum", "base_momentum", "max_momentum", "last_epoch",
+        ),
         summary="Triangle waves between base_lr and max_lr (CLR); momentum cycles the other way.",
         params=(
             Real("base_lr", "The bottom of each cycle (where it starts).", required=True, gt=0),

@@ -98,6 +98,7 @@ EXPONENTIAL = register(
     Schedule(
         name="exponential",
         origin="torch.optim.lr_scheduler.ExponentialLR",
+        signature=("optimizer", "gamma", "last_epoch"),
         summary="Multiply the rate by gamma every step: lr * gamma^t.",
         params=(
             BASE_LR,

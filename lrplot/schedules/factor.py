@@ -126,6 +126,7 @@ CONSTANT = register(
     Schedule(
         name="constant",
         origin="torch.optim.lr_scheduler.ConstantLR",
+        signature=("optimizer", "factor", "total_iters", "last_epoch"),
         summary="lr * factor for total_iters steps, then lr.",
         params=(
             BASE_LR,
@@ -146,6 +147,7 @@ LINEAR = register(
     Schedule(
         name="linear",
         origin="torch.optim.lr_scheduler.LinearLR",
+        signature=("optimizer", "start_factor", "end_factor", "total_iters", "last_epoch"),
         summary="Scale lr by a factor moving linearly from start_factor to end_factor over total_iters.",
         params=(
             BASE_LR,
@@ -166,6 +168,7 @@ POLYNOMIAL = register(
     Schedule(
         name="polynomial",
         origin="torch.optim.lr_scheduler.PolynomialLR",
+        signature=("optimizer", "total_iters", "power", "last_epoch"),
         summary="Decay to 0 over total_iters steps: lr * (1 - t / total_iters)^power.",
         params=(
             BASE_LR,

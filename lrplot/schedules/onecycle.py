@@ -251,6 +251,11 @@ ONECYCLE = register(
     Schedule(
         name="onecycle",
         origin="torch.optim.lr_scheduler.OneCycleLR",
+        signature=(
+            "optimizer", "max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start",
+            "anneal_strategy", "cycle_momentum", "base_momentum", "max_momentum", "div_factor",
+            "final_div_factor", "three_phase", "last_epoch",
+        ),
         summary="1cycle: warm up to max_lr, anneal far below the start; stepped per batch.",
         params=(
             Real("max_lr", "The peak rate, reached at the end of the warm-up.", required=True, gt=0),

@@ -477,6 +477,10 @@ PLATEAU = register(
     Schedule(
         name="plateau",
         origin="torch.optim.lr_scheduler.ReduceLROnPlateau",
+        signature=(
+            "optimizer", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
+            "min_lr", "eps",
+        ),
         summary="Cut the rate by factor when a recorded metric stops improving.",
         params=(
             BASE_LR,

@@ -127,6 +127,7 @@ STEP = register(
     Schedule(
         name="step",
         origin="torch.optim.lr_scheduler.StepLR",
+        signature=("optimizer", "step_size", "gamma", "last_epoch"),
         summary="Multiply the rate by gamma every step_size steps: lr * gamma^floor(t / step_size).",
         params=(
             BASE_LR,
@@ -147,6 +148,7 @@ MULTISTEP = register(
     Schedule(
         name="multistep",
         origin="torch.optim.lr_scheduler.MultiStepLR",
+        signature=("optimizer", "milestones", "gamma", "last_epoch"),
         summary="Multiply the rate by gamma at each milestone: lr * gamma^(milestones passed).",
         params=(
             BASE_LR,
