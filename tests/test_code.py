@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lrplot.cli import schedule_command
 from lrplot.errors import LrplotError
-from lrplot.params import IntegerList, Real, Series, Switch
+from lrplot.params import Real, Series, Switch
 from lrplot.registry import all_schedules
 
 from .conftest import run_cli
