@@ -59,6 +59,8 @@ def function_cases() -> Iterator[Case]:
     for w, tau, rows in [(0, None, 40), (10, None, 60), (10, 3, 60), (4, 100, 60), (0, 1, 30)]:
         p = {"lr": LR, "num_warmup_steps": w, "timescale": tau}
         yield _id("inverse-sqrt", p), "hf.inverse-sqrt", p, rows
+    p = {"lr": LR, "num_warmup_steps": 3, "num_training_steps": 50}
+    yield _id("inverse-sqrt", p), "hf.inverse-sqrt", p, 50
     for w, n, c, floor in [(0, 20, 0.5, {"min_lr": 1e-5}), (5, 30, 0.5, {"min_lr_rate": 0.1}),
                            (5, 30, 1.5, {"min_lr_rate": 0.0}), (3, 25, 0.5, {"min_lr": 2e-3}),
                            (25, 25, 0.5, {"min_lr_rate": 0.5})]:

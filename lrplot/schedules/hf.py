@@ -28,6 +28,7 @@ from lrplot.params import Choice, Integer, Invalid, Param, Real, Switch, literal
 from lrplot.registry import Annotations, Context, Phase, Schedule, ScheduleFn, Stepping, register
 
 from . import _kernels
+from . import plateau as _plateau  # torch's ReduceLROnPlateau, which get_scheduler builds as it is
 
 GREEDY_WHY = (
     "GreedyLR's next rate depends on its whole history: it raises the rate after patience good "
@@ -74,6 +75,9 @@ class JsonObject(Param):
 
     def allowed(self) -> str:
         return 'a JSON object, e.g. \'{"num_cycles": 2}\''
+
+    def _bad(self, raw: Any) -> Invalid:
+        return Invalid(f"{{}} must be {literal(self.allowed())}, got {show(raw)}", self.name)
 
     def parse(self, raw: Any) -> SchedulerKwargs:
         if isinstance(raw, str):
@@ -224,6 +228,8 @@ def derived(params: Mapping[str, Any]) -> dict[str, int]:
         out["num_training_steps"] = params["num_training_steps"]
     if "num_warmup_steps" in params:
         out["num_warmup_steps"] = params["num_warmup_steps"]
+    elif params.get("num_training_steps") is not None:  # constant: Trainer's, which get_scheduler drops
+        out["num_warmup_steps"] = warmup_of(params["warmup_steps"], params["num_training_steps"])
     if params.get("timescale_used") is not None:
         out["timescale"] = params["timescale_used"]
     return out
@@ -1317,6 +1323,42 @@ INVERSE_SQRT = hf_schedule(
     horizon_text="num_training_steps rows when the run is known, else num_warmup_steps + 10 x timescale",
     example="hf inverse-sqrt --lr 1e-3 --num-warmup-steps 4000 --num-training-steps 100000",
 )
+# --- reduce-lr-on-plateau: torch's ReduceLROnPlateau, which get_scheduler builds from the kwargs ---
+
+_PLATEAU_PARAMS = (LR, *(p for p in _plateau.PLATEAU.params if p.name != "lr"), LR_SCHEDULER_KWARGS)
+_PLATEAU_KWARGS = {p.name: p for p in _PLATEAU_PARAMS if p.argument}
+
+
+def resolve_plateau(values: dict[str, Any], context: Context) -> dict[str, Any]:
+    values = _apply_kwargs(values, "reduce-lr-on-plateau", ORIGINS["reduce-lr-on-plateau"], _PLATEAU_KWARGS)
+    return _plateau.resolve(values, context)
+
+
+REDUCE_LR_ON_PLATEAU = register(Schedule(
+    name="reduce-lr-on-plateau",
+    framework="hf",
+    origin=f"transformers.{ORIGINS['reduce-lr-on-plateau']}",
+    summary="torch's ReduceLROnPlateau, as get_scheduler builds it: cut the rate when the metric stalls.",
+    params=_PLATEAU_PARAMS,
+    lr=_plateau.reduce_on_plateau,
+    lr_range=_plateau.reduce_on_plateau_range,
+    row_unit="epoch",
+    metric="metrics",
+    warn=_plateau.PLATEAU.warn,
+    horizon=_plateau.PLATEAU.horizon,
+    horizon_text="one row per metric value (one per evaluation)",
+    resolve=resolve_plateau,
+    limit=_plateau.limit,
+    extras=_plateau.PLATEAU.extras,
+    extras_range=_plateau.PLATEAU.extras_range,
+    annotate=_plateau.annotate,
+    example="hf reduce-lr-on-plateau --lr 1e-4 --metrics val.csv --column val_acc --mode max --patience 2",
+    stepping=_plateau.PLATEAU.stepping,
+    emit=emitter("reduce-lr-on-plateau", _PLATEAU_PARAMS),
+    scaled=_plateau.PLATEAU.scaled,
+))
+
+
 _MIN_LR = (
     NUM_CYCLES,
     Real("min_lr", "The floor the cosine ends at (give this or --min-lr-rate).", ge=0),
@@ -1357,39 +1399,3 @@ WARMUP_STABLE_DECAY = hf_schedule(
     scaled=lambda n: {"num_training_steps": n, "num_warmup_steps": n // 10, "num_decay_steps": n // 5},
 )
 
-
-# --- reduce-lr-on-plateau: torch's ReduceLROnPlateau, which get_scheduler builds from the kwargs ---
-from . import plateau as _plateau  # noqa: E402  (torch's ReduceLROnPlateau: the one torch module used)
-
-_PLATEAU_PARAMS = (LR, *(p for p in _plateau.PLATEAU.params if p.name != "lr"), LR_SCHEDULER_KWARGS)
-_PLATEAU_KWARGS = {p.name: p for p in _PLATEAU_PARAMS if p.argument}
-
-
-def resolve_plateau(values: dict[str, Any], context: Context) -> dict[str, Any]:
-    values = _apply_kwargs(values, "reduce-lr-on-plateau", ORIGINS["reduce-lr-on-plateau"], _PLATEAU_KWARGS)
-    return _plateau.resolve(values, context)
-
-
-REDUCE_LR_ON_PLATEAU = register(Schedule(
-    name="reduce-lr-on-plateau",
-    framework="hf",
-    origin=f"transformers.{ORIGINS['reduce-lr-on-plateau']}",
-    summary="torch's ReduceLROnPlateau, as get_scheduler builds it: cut the rate when the metric stalls.",
-    params=_PLATEAU_PARAMS,
-    lr=_plateau.reduce_on_plateau,
-    lr_range=_plateau.reduce_on_plateau_range,
-    row_unit="epoch",
-    metric="metrics",
-    warn=_plateau.PLATEAU.warn,
-    horizon=_plateau.PLATEAU.horizon,
-    horizon_text="one row per metric value (one per evaluation)",
-    resolve=resolve_plateau,
-    limit=_plateau.limit,
-    extras=_plateau.PLATEAU.extras,
-    extras_range=_plateau.PLATEAU.extras_range,
-    annotate=_plateau.annotate,
-    example="hf reduce-lr-on-plateau --lr 1e-4 --metrics val.csv --column val_acc --mode max --patience 2",
-    stepping=_plateau.PLATEAU.stepping,
-    emit=emitter("reduce-lr-on-plateau", _PLATEAU_PARAMS),
-    scaled=_plateau.PLATEAU.scaled,
-))
