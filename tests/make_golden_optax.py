@@ -57,7 +57,8 @@ def transition_cases() -> Iterator[Case]:
             yield (_id("polynomial", params), "optax.polynomial", params,
                    max(begin, 0) + max(steps, 0) + 8)
     # A negative power: infinite from step begin + steps on, so the rows stop before it.
-    params = {"init_value": 0.1, "end_value": 0.01, "power": -1.5, "transition_steps": 30, "transition_begin": 5}
+    params = {"init_value": 0.1, "end_value": 0.01, "power": -1.5, "transition_steps": 30,
+              "transition_begin": 5}
     yield _id("polynomial", params), "optax.polynomial", params, 35
 
 

@@ -38,7 +38,7 @@ MAX_DEFAULT_ROWS = 1_000_000
 FLOAT32_EXACT_STEPS = 2**24
 
 Fn = Callable[[np.ndarray], np.ndarray]
-RangeFn = Callable[[int, int], np.ndarray]
+RangeFn = Callable[[int, int, np.ndarray], np.ndarray]
 
 
 # --- parameter kinds ------------------------------------------------------------------------------
@@ -494,20 +494,22 @@ def _rows_between(first: int, n: int, low: float, high: float) -> tuple[int, int
 
 def polynomial_range(
     first: int, n: int, *, init_value: float, end_value: float, power: float, transition_steps: int,
-    transition_begin: int = 0,
+    transition_begin: int = 0, out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """:func:`polynomial` at steps first..first+n−1: the transition by block series of the power
-    (_kernels.power; a line by _kernels.affine when power is 1), before and after it flat."""
+    """:func:`polynomial` at steps first..first+n−1 (into ``out`` when given, as every range
+    function here): the transition by block series of the power (_kernels.power; a line by
+    _kernels.affine when power is 1), before and after it flat."""
 
     def plain(steps: np.ndarray) -> np.ndarray:
         return polynomial(steps, init_value=init_value, end_value=end_value, power=power,
                           transition_steps=transition_steps, transition_begin=transition_begin)
 
+    out = np.empty(n) if out is None else out
     if n < _kernels.FAST_FROM or transition_steps <= 0:
-        return plain(_arange(first, n))
+        out[:] = plain(_arange(first, n))
+        return out
     begin = max(transition_begin, 0)
     end = begin + transition_steps
-    out = np.empty(n)
     hold, ramp = _rows_between(first, n, -math.inf, begin + 1)[1], _rows_between(first, n, begin + 1, end)
     out[:hold] = _at(plain, begin)
     low, high = ramp
@@ -528,14 +530,15 @@ def polynomial_range(
 
 def linear_range(
     first: int, n: int, *, init_value: float, end_value: float, transition_steps: int,
-    transition_begin: int = 0,
+    transition_begin: int = 0, out: np.ndarray | None = None,
 ) -> np.ndarray:
     return polynomial_range(first, n, init_value=init_value, end_value=end_value, power=1,
-                            transition_steps=transition_steps, transition_begin=transition_begin)
+                            transition_steps=transition_steps, transition_begin=transition_begin, out=out)
 
 
 def cosine_decay_range(
-    first: int, n: int, *, init_value: float, decay_steps: int, alpha: float = 0.0, exponent: float = 1.0
+    first: int, n: int, *, init_value: float, decay_steps: int, alpha: float = 0.0, exponent: float = 1.0,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`cosine_decay` at steps first..first+n−1: with exponent 1 the half cosine by angle
     addition (_kernels.cosine; step 0, where cos is 1, and the held end by the formula); another
@@ -545,9 +548,10 @@ def cosine_decay_range(
         return cosine_decay(steps, init_value=init_value, decay_steps=decay_steps, alpha=alpha,
                             exponent=exponent)
 
+    out = np.empty(n) if out is None else out
     if n < _kernels.FAST_FROM or exponent != 1:
-        return plain(_arange(first, n))
-    out = np.empty(n)
+        out[:] = plain(_arange(first, n))
+        return out
     # I·((1 − α)·½(1 + cos θ) + α) = mid + amp·cos θ.
     amp = init_value * (1 - alpha) * 0.5
     falling = _rows_between(first, n, -math.inf, decay_steps)[1]
@@ -580,6 +584,7 @@ def _decay_powers(out: np.ndarray, first: int, *, scale: float, rate: float, eve
 def exponential_decay_range(
     first: int, n: int, *, init_value: float, transition_steps: int, decay_rate: float,
     transition_begin: int = 0, staircase: bool = False, end_value: float | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`exponential_decay` at steps first..first+n−1: the decay by block products of powers
     (continuous) or as stairs of one value per tread (staircase), then the end_value clip."""
@@ -589,10 +594,11 @@ def exponential_decay_range(
                                  decay_rate=decay_rate, transition_begin=transition_begin,
                                  staircase=staircase, end_value=end_value)
 
+    out = np.empty(n) if out is None else out
     if n < _kernels.FAST_FROM or transition_steps <= 0 or decay_rate <= 0:
-        return plain(_arange(first, n))
+        out[:] = plain(_arange(first, n))
+        return out
     begin = max(transition_begin, 0)
-    out = np.empty(n)
     hold = _rows_between(first, n, -math.inf, begin + 1)[1]
     out[:hold] = init_value
     rows, d0 = out[hold:], first + hold - begin
@@ -689,27 +695,30 @@ def warmup_constant_range(
     return linear_range(first, n, init_value=init_value, end_value=peak_value, transition_steps=warmup_steps)
 
 
-def _join_range(first: int, n: int, pieces: list[RangeFn], boundaries: list[int]) -> np.ndarray:
-    """:func:`_join` over the rows first..first+n−1: each piece's region is a run of rows."""
-    out = np.empty(n)
+def _join_range(first: int, n: int, pieces: list[RangeFn], boundaries: list[int],
+                out: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_join` over the rows first..first+n−1: each piece's region is a run of rows, which
+    the piece writes in place (``piece(first, n, out)``)."""
+    out = np.empty(n) if out is None else out
     for i, (low, high) in enumerate(_regions(boundaries)):
         a, b = _rows_between(first, n, low, high)
         if b > a:
-            out[a:b] = pieces[i](first + a - (boundaries[i - 1] if i else 0), b - a)
+            pieces[i](first + a - (boundaries[i - 1] if i else 0), b - a, out[a:b])
     return out
 
 
 def warmup_cosine_decay_range(
     first: int, n: int, *, init_value: float, peak_value: float, warmup_steps: int, decay_steps: int,
-    end_value: float = 0.0, exponent: float = 1.0,
+    end_value: float = 0.0, exponent: float = 1.0, out: np.ndarray | None = None,
 ) -> np.ndarray:
     alpha = _cosine_alpha(peak_value, end_value)
     return _join_range(first, n, [
-        lambda a, m: linear_range(a, m, init_value=init_value, end_value=peak_value,
-                                  transition_steps=warmup_steps),
-        lambda a, m: cosine_decay_range(a, m, init_value=peak_value, decay_steps=decay_steps - warmup_steps,
-                                        alpha=alpha, exponent=exponent),
-    ], [warmup_steps])
+        lambda a, m, rows: linear_range(a, m, init_value=init_value, end_value=peak_value,
+                                        transition_steps=warmup_steps, out=rows),
+        lambda a, m, rows: cosine_decay_range(a, m, init_value=peak_value,
+                                              decay_steps=decay_steps - warmup_steps, alpha=alpha,
+                                              exponent=exponent, out=rows),
+    ], [warmup_steps], out)
 
 
 def warmup_exponential_decay_range(
@@ -717,17 +726,17 @@ def warmup_exponential_decay_range(
     decay_rate: float, transition_begin: int = 0, staircase: bool = False, end_value: float | None = None,
 ) -> np.ndarray:
     return _join_range(first, n, [
-        lambda a, m: linear_range(a, m, init_value=init_value, end_value=peak_value,
-                                  transition_steps=warmup_steps),
-        lambda a, m: exponential_decay_range(a, m, init_value=peak_value, transition_steps=transition_steps,
-                                             decay_rate=decay_rate, transition_begin=transition_begin,
-                                             staircase=staircase, end_value=end_value),
+        lambda a, m, rows: linear_range(a, m, init_value=init_value, end_value=peak_value,
+                                        transition_steps=warmup_steps, out=rows),
+        lambda a, m, rows: exponential_decay_range(
+            a, m, init_value=peak_value, transition_steps=transition_steps, decay_rate=decay_rate,
+            transition_begin=transition_begin, staircase=staircase, end_value=end_value, out=rows),
     ], [warmup_steps])
 
 
 def sgdr_range(first: int, n: int, *, cosine_kwargs) -> np.ndarray:
     def cycle(kwargs) -> RangeFn:
-        return lambda a, m: warmup_cosine_decay_range(a, m, **kwargs)
+        return lambda a, m, rows: warmup_cosine_decay_range(a, m, **kwargs, out=rows)
 
     return _join_range(first, n, [cycle(kwargs) for kwargs in cosine_kwargs], _sgdr_boundaries(cosine_kwargs))
 
