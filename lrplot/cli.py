@@ -22,7 +22,10 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from .engine import (
     FLAGS,
+    LABEL,
     RUN_WIDE,
+    STEPS,
+    STEPS_PER_EPOCH,
     Curve,
     Naming,
     Spec,
@@ -434,6 +437,8 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
         tokens = tokens[1:]
     if not tokens:
         raise UsageError(f'spec {index} is empty: give a schedule and its options, e.g. "cosine --t-max 20"')
+    if tokens[0] == "log":
+        return compare_log(ctx, index, tokens[1:], settings)
     framework = WORDS.get(tokens[0])
     if framework is not None:
         if len(tokens) < 2:
@@ -472,7 +477,7 @@ def _compare(ctx: typer.Context, **raw: Any) -> None:
         [parse_spec(ctx, i, text, settings) for i, text in enumerate(raw["specs"], start=1)], FLAGS
     )
     protect(targets, inputs_of(specs))
-    emit([compute(spec) for spec in specs], targets, make_view(settings, specs), settings["quiet"])
+    emit([curve_of(spec) for spec in specs], targets, make_view(settings, specs), settings["quiet"])
 
 
 _with_signature(_compare, [
@@ -617,6 +622,149 @@ app.command(
     epilog='Example: lrplot code "OneCycleLR(optimizer, max_lr=0.01, epochs=20, '
     'steps_per_epoch=len(train_loader))" --set "len(train_loader)=50"',
 )(_code)
+
+
+# --- log and check -------------------------------------------------------------------------------
+
+LOG_TAG = Text("tag", "The rate to read: a column or tag of the log (default: the one rate it holds, "
+               "e.g. learning_rate, lr-AdamW).")
+LOG_METRIC = Text("metric", "A logged metric to show beside the rate (e.g. eval_loss, val_loss).")
+LOG_OPTIONS = (LOG_TAG, LOG_METRIC, LABEL, STEPS, STEPS_PER_EPOCH)
+RTOL = Real("rtol", "Relative tolerance: a logged rate agrees within rtol x the larger of it and the "
+            "plan's.", 1e-6, gt=0, lt=1)
+LOG_FILE_HELP = ("A training log: trainer_state.json, Lightning's metrics.csv, a TensorBoard event file "
+                 "or run folder, or a CSV with a step and a rate column.")
+
+
+def log_spec(raw: dict[str, Any], file: str, naming: Naming) -> Any:
+    """A log request from raw option values (None: not given), read and validated."""
+    from .logs import build
+
+    values = {}
+    for param in LOG_OPTIONS:
+        try:
+            values[param.name] = None if raw.get(param.name) is None else param.parse(raw[param.name])
+        except Invalid as invalid:
+            raise naming.fail(invalid) from None
+    return build(file, **values)
+
+
+def curve_of(spec: Any) -> Curve:
+    """The curve of a compare SPEC: a schedule's, or a log's."""
+    return compute(spec) if isinstance(spec, Spec) else spec.curve()
+
+
+def _log(**raw: Any) -> None:
+    settings = view_settings(raw)
+    targets = output_targets(settings)
+    spec = log_spec(raw, raw.pop("file"), FLAGS)
+    protect(targets, [("training log", spec.log.path)])
+    emit([spec.curve()], targets, make_view(settings, [spec]), settings["quiet"])
+
+
+_with_signature(_log, [
+    inspect.Parameter(
+        "file", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Argument(..., metavar="FILE", show_default=False, help=LOG_FILE_HELP),
+    ),
+    *(param_option(p, SCHEDULE_PANEL) for p in LOG_OPTIONS),
+    *(o for o in OUTPUT_OPTIONS if o.name != "emit"),
+])
+LOG_HELP = dict(
+    help="The rates a training run logged (and a metric), through every output: row t is the rate "
+    "of update t, whatever the log's own step numbering.",
+    epilog='Examples: lrplot log runs/trainer_state.json --metric eval_loss -o run.png; '
+    'lrplot compare "log runs/trainer_state.json" "hf cosine --lr 1e-3 --num-training-steps 24"',
+)
+app.command("log", cls=RawCommand, **LOG_HELP)(_log)
+
+
+@functools.cache
+def log_command() -> Any:
+    """The ``log`` command on its own, to parse compare's ``"log FILE ..."`` specs."""
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    single.command("log", cls=RawCommand, context_settings=CONTEXT_SETTINGS, **LOG_HELP)(_log)
+    return typer.main.get_command(single)
+
+
+def compare_log(ctx: Any, index: int, args: Sequence[str], settings: dict[str, Any]) -> Any:
+    """A ``"log FILE ..."`` SPEC of compare: parsed by the log command, with the run's steps."""
+    try:
+        raw = dict(log_command().make_context("log", list(args), parent=ctx).params)
+    except ClickException as exc:
+        raise UsageError(f"spec {index} (log): {exc.format_message()}") from None
+    for key in SETTINGS:
+        if raw.pop(key.name, None) not in (None, [], ()):
+            option = "-o" if key.name == "output" else flag(key.name)
+            raise UsageError(f"spec {index} (log): {option} applies to the whole comparison; put it after "
+                             "the specs")
+    if settings.get("emit"):
+        raise UsageError(f"spec {index} (log): --emit writes the code that builds a scheduler, and a log "
+                         "has none; compare the log without --emit")
+    inherit_run_wide(raw, settings)
+    return log_spec(raw, raw.pop("file"), Naming("flag", f"spec {index} (log): "))
+
+
+def _check(ctx: typer.Context, **raw: Any) -> int:
+    from .check import CannotCompare, compare
+    from .logs import read
+
+    try:
+        rtol = RTOL.default if raw["rtol"] is None else parse_flag(RTOL, raw["rtol"])
+        tag = None if raw["tag"] is None else parse_flag(LOG_TAG, raw["tag"])
+        per_epoch = None if raw["steps_per_epoch"] is None else parse_flag(STEPS_PER_EPOCH,
+                                                                          raw["steps_per_epoch"])
+        spec = parse_spec(ctx, 1, raw["spec"], {})
+        if not isinstance(spec, Spec):
+            raise UsageError("SPEC is the plan to check the log against: a schedule, not a log")
+        log = read(raw["log"], tag)
+        plan = compute(spec)
+        per = 1
+        if plan.row_unit == "epoch":
+            per = per_epoch or log.steps_per_epoch
+            if per is None:
+                raise UsageError(f"{raw['spec']!r} has one row per epoch and {raw['log']} counts updates; "
+                                 "give --steps-per-epoch")
+        elif per_epoch is not None:
+            raise UsageError(f"--steps-per-epoch applies only to a plan stepped per epoch (plateau); "
+                             f"{raw['spec']!r} has one row per step, as the log does")
+    except CannotCompare:
+        raise
+    except LrplotError as exc:  # nothing was compared: exit 2, as diff and cmp do
+        raise CannotCompare(str(exc)) from None
+    for warning in plan.warnings:
+        sys.stderr.write(f"Warning: {plan.label}: {warning}\n")
+    for warning in log.warnings:
+        sys.stderr.write(f"Warning: {warning}\n")
+    report = compare(log, plan.lr, raw["spec"], rtol, per)
+    sys.stdout.write("\n".join(report.lines) + "\n")
+    raise typer.Exit(report.code)
+
+
+_with_signature(_check, [
+    inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+    inspect.Parameter(
+        "log", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Argument(..., metavar="LOG", show_default=False, help=LOG_FILE_HELP),
+    ),
+    inspect.Parameter(
+        "spec", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Argument(..., metavar="SPEC", show_default=False,
+                               help='The planned schedule, as in compare: "hf cosine --lr 2e-5 ...".'),
+    ),
+    param_option(LOG_TAG, SCHEDULE_PANEL),
+    param_option(RTOL, SCHEDULE_PANEL),
+    param_option(Integer("steps_per_epoch", "Logged steps per epoch, for a plan stepped per epoch "
+                         "(plateau; default: what the log says).", ge=1), SCHEDULE_PANEL),
+])
+app.command(
+    "check",
+    cls=RawCommand,
+    help="Did the run use the schedule you meant? Compare a log's rates with the plan at every logged "
+    "step: exit 0 when they agree, 1 when they do not (with the first difference and the likely "
+    "cause), 2 when they cannot be compared.",
+    epilog='Example: lrplot check runs/trainer_state.json "hf linear --lr 2e-5 --num-training-steps 1000"',
+)(_check)
 
 
 # --- output -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -327,22 +328,25 @@ def plateau_scan(
     improved, cuts = decisions(stepped, mode, threshold, threshold_mode, patience, cooldown, wanted)
     rate = lr
     events: list[Event] = []
+    # With the file's own epoch numbers, the step(metric) of value i ends epoch ``epoch_of(i)``:
+    # its cut holds from the next epoch on, and counts run over epochs, not values.
+    epoch = metrics.epoch_of
     for cut in cuts.tolist():
         new = max(rate * factor, min_lr)
         if not rate - new > eps:
             break  # the rate no longer changes, so no later cut can change it either
         last = int(np.searchsorted(improved, cut)) - 1
         if last >= 0:
-            best_epoch = int(improved[last])
+            best = int(improved[last])
             why = (
-                f"no improvement on {values[best_epoch]:.6g} (epoch {best_epoch}) "
-                f"for {cut - best_epoch} epochs"
+                f"no improvement on {values[best]:.6g} (epoch {epoch(best)}) "
+                f"for {epoch(cut) - epoch(best)} epochs"
             )
         else:
-            why = f"no usable metric for {cut + 1} epochs"
-        events.append(Event(cut + 1, "reduce", rate, new, why))
+            why = f"no usable metric for {epoch(cut) + 1} epochs"
+        events.append(Event(epoch(cut) + 1, "reduce", rate, new, why))
         rate = new
-    changes = (0, *(e.step for e in events), len(values))
+    changes = (0, *(e.step for e in events), metrics.rows)
     levels = (lr, *(e.new for e in events))
     return changes, levels, tuple(events)
 
@@ -427,12 +431,12 @@ def reduce_on_plateau_range(
 
 
 def _metric(t: np.ndarray, *, metrics: series.MetricSeries) -> dict[str, np.ndarray]:
-    return {"metric": metrics.values[t.astype(np.intp)]}
+    return {"metric": metrics.by_row[t.astype(np.intp)]}
 
 
 def _metric_range(first: int, n: int, *, metrics: series.MetricSeries) -> dict[str, np.ndarray]:
     # A copy: the cached series must not be handed out to be modified.
-    return {"metric": metrics.values[first : first + n].copy()}
+    return {"metric": metrics.by_row[first : first + n].copy()}
 
 
 def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -440,14 +444,22 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
     from lrplot import series  # its readers (csv, json) are paid for only when metrics are read
 
     source, column = params["metrics"], params["column"]
+    if context.steps_per_epoch not in (None, 1):
+        raise Invalid(
+            f"{{}} {context.steps_per_epoch} does nothing for a plateau schedule: its rows are epochs, "
+            "one step(metric) each (leave it out, or give 1)",
+            "steps_per_epoch",
+        )
     if not isinstance(source, str):
         if column is not None:
             raise Invalid("{} applies only to CSV metrics files, not an inline list", "column")
         metrics = series.from_values(source)
     else:
-        if column is not None and not source.lower().endswith(".csv"):
-            raise Invalid("{} applies only to CSV metrics files (.csv)", "column")
+        if column is not None and not _has_columns(source, context.base_dir):
+            raise Invalid(COLUMN_FILES, "column")
         metrics = series.load(source, column, context.base_dir)
+        if column is not None and metrics.column is None:
+            raise Invalid(COLUMN_FILES + ", not a JSON list", "column")
     if params["threshold_mode"] == "rel" and params["threshold"] >= 1:
         raise Invalid(
             "{} must be < 1 with {} rel (it is a fraction of the best value)",
@@ -457,8 +469,29 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
     return {**params, "metrics": metrics, "column": metrics.column}
 
 
+COLUMN_FILES = (
+    "{} applies only to CSV metrics files and training logs (.csv, trainer_state.json, TensorBoard)"
+)
+
+
+def _has_columns(source: str, base_dir: Path | None) -> bool:
+    """Whether a metrics file can have named columns: CSV, JSON (a trainer_state.json) or a
+    TensorBoard log (an event file or a run folder)."""
+    if source.lower().endswith((".csv", ".json")):
+        return True
+    from lrplot import logs
+
+    path = Path(source)
+    return logs.is_log_path(path if base_dir is None or path.is_absolute() else base_dir / path)
+
+
 def limit(params: Mapping[str, Any]) -> tuple[int, Invalid]:
     metrics = params["metrics"]
+    if metrics.epochs is not None:
+        return metrics.rows, Invalid(
+            f"the metrics in {literal(metrics.describe())} end at epoch {metrics.rows - 1}; "
+            "row t needs the metrics of the epochs before t"
+        )
     return len(metrics), Invalid(
         f"there are {len(metrics)} metric values in {literal(metrics.describe())}, one per epoch; "
         "row t needs the metrics of epochs 0..t-1"
@@ -486,12 +519,13 @@ PLATEAU = register(
             BASE_LR,
             Series(
                 "metrics",
-                "The metric per epoch: one number a line, a CSV with a header, or a JSON list.",
+                "The metric per epoch: one number a line, a CSV with a header (its epoch column "
+                "honoured), a JSON list, or a training log (trainer_state.json, TensorBoard).",
                 required=True,
                 argument=False,
             ),
-            Text("column", "The CSV column to read (default: the one that is not step/epoch).",
-                 argument=False),
+            Text("column", "The CSV column or logged metric to read (default: the one that is not "
+                 "step/epoch; eval_loss in a trainer_state.json).", argument=False),
             Choice(
                 "mode",
                 "min: lower is better (a loss); max: higher is better (an accuracy).",
@@ -516,8 +550,8 @@ PLATEAU = register(
         row_unit="epoch",
         metric="metrics",
         warn=lambda p, n: p["metrics"].warnings,
-        horizon=lambda p: len(p["metrics"]),
-        horizon_text="one row per metric value",
+        horizon=lambda p: p["metrics"].rows,
+        horizon_text="one row per epoch up to the last metric value",
         resolve=resolve,
         limit=limit,
         extras=_metric,
