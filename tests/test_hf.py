@@ -531,3 +531,34 @@ def test_trainer_formulas_quoted_from_the_source(transformers):
             "math.ceil(num_training_steps * self.warmup_steps)") in args
     assert not hasattr(transformers.TrainingArguments(output_dir="."), "warmup_ratio")
     assert math.ceil(100 * 0.07) == 8  # the float product the ratio warning quotes
+
+
+
+def test_a_saved_training_args_json_runs_as_trainer_would(transformers, tmp_path):
+    """``lrplot run training_args.json --batches-per-epoch N``: TrainingArguments' own JSON (every
+    key it saves, most of which do not shape the schedule) gives Trainer's curve."""
+    arguments = {"learning_rate": 3e-5, "lr_scheduler_type": "cosine_with_min_lr", "warmup_steps": 0.07,
+                 "num_train_epochs": 2.5, "gradient_accumulation_steps": 3, "per_device_train_batch_size": 16,
+                 "lr_scheduler_kwargs": {"min_lr_rate": 0.05}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved = transformers.TrainingArguments(output_dir=str(tmp_path), report_to=[], **arguments)
+    (tmp_path / "training_args.json").write_text(saved.to_json_string())
+    result = run_cli(["run", str(tmp_path / "training_args.json"), "--batches-per-epoch", "41", "-o", "-"])
+    assert result.code == 0, result.stderr
+    params = {"lr": 3e-5, "batches_per_epoch": 41, "num_train_epochs": 2.5, "gradient_accumulation_steps": 3,
+              "warmup_steps": 0.07, "lr_scheduler_kwargs": {"min_lr_rate": 0.05}}
+    expected, _ = trainer_run("hf.cosine-with-min-lr", params)
+    matches(read_csv(result.stdout)["lr"], expected)
+
+
+@pytest.mark.parametrize("document,named", [
+    ({"lr_scheduler_type": "greedy"}, "lr_scheduler_type"),
+    ({"lr_scheduler_type": "cosine", "warmup_ratio": 0.1, "max_steps": 10}, "warmup_steps"),
+    ({"lr_scheduler_type": "cosin", "max_steps": 10}, "lr_scheduler_type"),
+])
+def test_config_refusals(tmp_path, document, named):
+    (tmp_path / "args.json").write_text(json.dumps(document))
+    result = run_cli(["run", str(tmp_path / "args.json"), "--kind", "hf", "-o", "-"])
+    assert result.code != 0 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and named in result.stderr

@@ -17,7 +17,6 @@ gives the num_training_steps and num_warmup_steps Trainer would pass (:func:`tra
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -60,6 +59,8 @@ class SchedulerKwargs(dict):
     """The parsed ``lr_scheduler_kwargs``: a dict that shows itself as the JSON it came from."""
 
     def describe(self) -> str:
+        import json  # only when kwargs are shown
+
         return json.dumps(self, sort_keys=True)
 
     def __hash__(self) -> int:  # specs are hashed (cached composites); the text stands for it
@@ -81,6 +82,8 @@ class JsonObject(Param):
 
     def parse(self, raw: Any) -> SchedulerKwargs:
         if isinstance(raw, str):
+            import json  # only when kwargs are given
+
             try:
                 raw = json.loads(raw)
             except ValueError as exc:
@@ -1233,6 +1236,26 @@ ORIGINS = {
     "cosine-warmup-with-min-lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
     "warmup-stable-decay": "get_wsd_schedule",
 }
+# Each function's parameters in order, as transformers spells them (how ``lrplot code`` reads
+# positional arguments).
+SIGNATURES = {
+    "linear": ("optimizer", "num_warmup_steps", "num_training_steps", "last_epoch"),
+    "cosine": ("optimizer", "num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"),
+    "cosine-with-restarts": ("optimizer", "num_warmup_steps", "num_training_steps", "num_cycles",
+                             "last_epoch"),
+    "polynomial": ("optimizer", "num_warmup_steps", "num_training_steps", "lr_end", "power", "last_epoch"),
+    "constant": ("optimizer", "last_epoch"),
+    "constant-with-warmup": ("optimizer", "num_warmup_steps", "last_epoch"),
+    "inverse-sqrt": ("optimizer", "num_warmup_steps", "timescale", "last_epoch"),
+    "reduce-lr-on-plateau": ("optimizer",),
+    "cosine-with-min-lr": ("optimizer", "num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch",
+                           "min_lr", "min_lr_rate"),
+    "cosine-warmup-with-min-lr": ("optimizer", "num_warmup_steps", "num_training_steps", "num_cycles",
+                                  "last_epoch", "min_lr", "min_lr_rate", "warmup_lr_rate"),
+    "warmup-stable-decay": ("optimizer", "num_warmup_steps", "num_decay_steps", "num_training_steps",
+                            "num_stable_steps", "warmup_type", "decay_type", "min_lr_ratio", "num_cycles",
+                            "last_epoch"),
+}
 RUN_ROWS = "num_training_steps rows: the updates of the run (given, or Trainer's from the epochs and batches)"
 
 
@@ -1265,6 +1288,7 @@ def hf_schedule(name: str, summary: str, own: tuple[Param, ...], *, lr, lr_range
         # A LambdaLR: its rate is base_lr · λ(its own step count), whatever the rate it finds.
         stepping=Stepping(),
         emit=emitter(name, params),
+        signature=SIGNATURES[name],
         scaled=scaled or (lambda n: {"num_training_steps": n, "num_warmup_steps": n // 10}),
     ))
 
@@ -1303,7 +1327,7 @@ CONSTANT = hf_schedule(
     (), lr=constant_lr, lr_range=constant_range, warn=warn_constant, takes_warmup=False,
     needs_total=False, horizon=open_horizon,
     horizon_text=f"num_training_steps rows when the run is known, else {OPEN_ROWS}",
-    example="hf constant --lr 5e-5 --num-training-steps 1000",
+    example="hf constant --lr 5e-5 --max-steps 1000",
     scaled=lambda n: {"num_training_steps": n},
 )
 CONSTANT_WITH_WARMUP = hf_schedule(
@@ -1312,7 +1336,7 @@ CONSTANT_WITH_WARMUP = hf_schedule(
     needs_total=False, horizon=open_horizon,
     horizon_text=f"num_training_steps rows when the run is known, "
                  f"else max({OPEN_ROWS}, 2 x num_warmup_steps)",
-    example="hf constant-with-warmup --lr 5e-5 --num-warmup-steps 100 --num-training-steps 1000",
+    example="hf constant-with-warmup --lr 5e-5 --num-warmup-steps 100 --max-steps 1000",
 )
 INVERSE_SQRT = hf_schedule(
     "inverse-sqrt", "Linear warm-up, then lr / sqrt((t + timescale - num_warmup_steps) / timescale).",
@@ -1321,7 +1345,7 @@ INVERSE_SQRT = hf_schedule(
     lr=inverse_sqrt_lr, lr_range=inverse_sqrt_range, warn=warn_inverse_sqrt, needs_total=False,
     check=check_inverse_sqrt, horizon=inverse_sqrt_horizon,
     horizon_text="num_training_steps rows when the run is known, else num_warmup_steps + 10 x timescale",
-    example="hf inverse-sqrt --lr 1e-3 --num-warmup-steps 4000 --num-training-steps 100000",
+    example="hf inverse-sqrt --lr 1e-3 --num-warmup-steps 4000 --max-steps 100000",
 )
 # --- reduce-lr-on-plateau: torch's ReduceLROnPlateau, which get_scheduler builds from the kwargs ---
 
@@ -1355,7 +1379,9 @@ REDUCE_LR_ON_PLATEAU = register(Schedule(
     example="hf reduce-lr-on-plateau --lr 1e-4 --metrics val.csv --column val_acc --mode max --patience 2",
     stepping=_plateau.PLATEAU.stepping,
     emit=emitter("reduce-lr-on-plateau", _PLATEAU_PARAMS),
-    scaled=_plateau.PLATEAU.scaled,
+    signature=SIGNATURES["reduce-lr-on-plateau"],
+    # A loss that improves every 1000 epochs and stalls between: a cut after each patience.
+    scaled=lambda n: {"metrics": 1.0 / (1.0 + np.arange(n) // 1000)},
 ))
 
 
@@ -1399,3 +1425,42 @@ WARMUP_STABLE_DECAY = hf_schedule(
     scaled=lambda n: {"num_training_steps": n, "num_warmup_steps": n // 10, "num_decay_steps": n // 5},
 )
 
+
+
+# --- a TrainingArguments config (lrplot run) ------------------------------------------------------
+
+# TrainingArguments' keys that shape the schedule -> lrplot's parameters (the rest of a config, such
+# as output_dir or logging_steps, does not).
+CONFIG_KEYS = {"learning_rate": "lr", **{p.name: p.name for p in TRAINER if p.name != "warmup_ratio"}}
+
+
+def read_config(document: Mapping[str, Any],
+                values: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The schedule a TrainingArguments config describes (a YAML or JSON of its arguments, e.g. a
+    saved training_args.json): ``lr_scheduler_type`` (default linear) with learning_rate,
+    warmup_steps, lr_scheduler_kwargs, the epochs, batches and accumulation. ``values`` (--set,
+    --batches-per-epoch) fill or replace its keys: what the config cannot know, such as the
+    dataloader's length. Keys of TrainingArguments that do not shape the schedule are ignored."""
+    merged = {**document, **values}
+    kind = merged.get("lr_scheduler_type", "linear")
+    if not isinstance(kind, str):
+        raise Invalid(f"{{}} must be a SchedulerType value such as cosine, got {show(kind)}",
+                      "lr_scheduler_type")
+    name = kind.removeprefix("SchedulerType.").lower().replace("_", "-")
+    if name not in ORIGINS:
+        known = ", ".join(n.replace("-", "_") for n in ORIGINS)
+        why = " (GreedyLR: a per-epoch recurrence with resets, no closed form)" if name == "greedy" else ""
+        raise Invalid(f"{{}} {show(kind)} is not a schedule lrplot reproduces{why}; known: {known}",
+                      "lr_scheduler_type")
+    ratio = merged.get("warmup_ratio")
+    if ratio not in (None, 0, 0.0):
+        raise Invalid(f"{{}} {show(ratio)} is an older release's key (transformers 5 has none): give the "
+                      "ratio as warmup_steps (values < 1 are a ratio of the run)", "warmup_ratio")
+    raw = {ours: merged[theirs] for theirs, ours in CONFIG_KEYS.items() if merged.get(theirs) is not None}
+    if raw.get("num_examples") is None:  # a config always has them; they count only with examples
+        for unused in ("per_device_train_batch_size", "world_size", "dataloader_drop_last"):
+            raw.pop(unused, None)
+    for key in ("metrics", "column"):  # reduce-lr-on-plateau's metric, given with --set
+        if key in merged:
+            raw[key] = merged[key]
+    return [(f"hf.{name}", raw)]
