@@ -1,0 +1,892 @@
+"""fastai's schedules: Learner.fit_one_cycle, fit_flat_cos and fit_sgdr (fastai.callback.schedule).
+
+Each ``fit_*`` hands ``ParamScheduler`` a function of the training position: ``combine_scheds``
+splits [0, 1] into phases and anneals inside each one with ``SchedCos``. The Learner calls it
+before every training batch at ``pct_train``, so **row t is the rate of training batch t** (and,
+for fit_one_cycle, the momentum of that batch): what ``learn.opt.hypers[0]['lr']`` holds while
+the batch trains, and what ``learn.recorder.hps`` records. A run has n_epoch x steps_per_epoch
+batches (``len(dls.train)`` batches an epoch); with ``start_epoch`` the rows begin at that epoch.
+
+Three pieces of fastai arithmetic decide every value, and lrplot reproduces each exactly:
+
+1. The position. ``TrainEvalCallback`` sets ``pct_train = epoch / n_epoch`` before each epoch and
+   adds ``1. / (n_iter * n_epoch)`` after every batch, in Python floats: batch j of epoch e sits at
+   e/E + d + ... + d (j additions, each rounded), not at (e·K + j)/(E·K). See :func:`train_positions`.
+2. The phase, in float32. ``combine_scheds`` holds the phase ends as a float32 tensor (fastai's
+   ``tensor()`` turns float64 into float32, whatever torch's default dtype): the cumulative sum of
+   the fractions (accumulated in double by torch on the CPU, each end rounded to float32). The
+   position is compared and subtracted in float32: phase i is the last with f32(pos) >= c_i, and
+   p = f32(f32(f32(pos) − c_i) / f32(c_{i+1} − c_i)). See :func:`phase_positions`.
+3. The value, in float64: ``SchedCos(a, b)(p) = a + (1 + cos(π·(1 − p)))·(b − a)/2`` on Python
+   floats and numpy float64.
+
+So the rates are float64 numbers computed at float32 positions: lrplot's curve equals fastai's
+batch by batch (to an ulp of ``cos``), and both differ from the ideal formula at position t/N by
+float32 round-off (up to ~1e-7 of the rate's range). No fastai setting computes the positions in
+float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from lrplot.params import Integer, Invalid, Param, Real
+from lrplot.registry import Annotations, Context, Phase, Schedule, register
+
+# Learner(lr=defaults.lr): the rate fit_* use when lr_max (or lr) is not given.
+DEFAULT_LR = 1e-3
+# Learner(moms=...): the momenta fit_one_cycle cycles when moms is not given.
+DEFAULT_MOMS = (0.95, 0.85, 0.95)
+# Below this many batches, consecutive batches are more than 4 float32 ulps apart in position,
+# so they never share a float32 phase position (their rates differ); above it lrplot checks.
+SHARED_FROM = 1 << 22
+
+
+class Reals(Param):
+    """A fixed number of floats: '0.95,0.85,0.95' on the command line, a list in YAML."""
+
+    options = {"length": 3, "ge": None, "le": None}
+    metavar = "FLOAT,FLOAT,FLOAT"
+
+    def allowed(self) -> str:
+        bounds = ""
+        if self.ge is not None and self.le is not None:
+            bounds = f", each in [{self.ge:g}, {self.le:g}]"
+        return f"{self.length} comma-separated numbers{bounds}"
+
+    def parse(self, raw: Any) -> tuple[float, ...]:
+        if isinstance(raw, str):
+            items: list[Any] = raw.split(",")
+        elif isinstance(raw, (list, tuple, np.ndarray)):
+            items = list(raw)
+        else:
+            raise self._bad(raw)
+        each = Real(self.name, self.help, ge=self.ge, le=self.le)
+        try:
+            values = tuple(each.parse(item) for item in items)
+        except Invalid:
+            raise self._bad(raw) from None
+        if len(values) != self.length:
+            raise self._bad(raw)
+        return values
+
+
+# --- 1. where each batch sits: Learner.pct_train ------------------------------------------------
+
+
+def train_positions(g: np.ndarray, *, n_epoch: int, steps_per_epoch: int) -> np.ndarray:
+    """``pct_train`` of training batch g (counted from the first batch of epoch 0), exactly.
+
+    Batch j of epoch e = g // K: pos = e/E, then j times pos = fl(pos + d) with d = 1./(K·E).
+    Inside one binade of float64 every such sum rounds by the same step (pos stays on the grid
+    of the binade's ulp u, so fl(pos + d) = pos + D with D = d rounded to a multiple of u; on a
+    tie, to an even multiple once pos is even), so pos_j = fl(e/E + d) + (j − 1)·D exactly while
+    pos_j stays in the binade of e/E. The few epochs that cross a binade (epoch 0 crosses many)
+    are walked binade by binade (:func:`_walk`).
+
+    >>> train_positions(np.arange(4.0), n_epoch=2, steps_per_epoch=2)
+    array([0.  , 0.25, 0.5 , 0.75])
+    """
+    g = np.asarray(g, dtype=np.float64)
+    per_epoch, epochs = int(steps_per_epoch), int(n_epoch)
+    epoch = np.floor_divide(g, per_epoch)
+    j = g - epoch * per_epoch
+    start, first, step, top = _epoch_steps(epoch, per_epoch, epochs)
+    with np.errstate(invalid="ignore"):
+        pos = np.where(j == 0, start, first + (j - 1) * step)
+    bad = (j >= 2) & ~(pos <= top)
+    if bad.any():
+        d = 1.0 / (per_epoch * epochs)
+        for e in np.unique(epoch[bad]).tolist():
+            rows = bad & (epoch == e)
+            walked = _walk(e / epochs, d, int(j[rows].max()) + 1)
+            pos[rows] = walked[j[rows].astype(np.int64)]
+    return pos
+
+
+def _sum_step(d: float, exponent: int) -> tuple[float, bool]:
+    """(D, tie): fl(x + d) = x + D for an even x (last bit 0) in the binade [2^(e−1), 2^e) of
+    frexp exponent e, as long as the sum stays in it: d rounded to a multiple of the binade's ulp.
+    tie: d is an odd number of half-ulps; round-half-even then moves an odd x by the other
+    multiple, after which x is even."""
+    ulp = math.ldexp(1.0, exponent - 53)
+    units = d / ulp
+    whole = math.floor(units)
+    frac = units - whole
+    if frac == 0.5:
+        return (whole + whole % 2) * ulp, True
+    return (whole + (frac > 0.5)) * ulp, False
+
+
+def _epoch_steps(epoch: np.ndarray, per_epoch: int, epochs: int):
+    """For each epoch: its start e/E, its second position fl(e/E + d) (even, after a tie), the
+    step D of the sums after it, and the top of the binade of e/E (the sums are exact up to it).
+    Epoch 0 (start 0, crossing every binade up to its end) gets top = −inf: it is always walked."""
+    d = 1.0 / (per_epoch * epochs)
+    start = epoch / epochs
+    first = start + d
+    _, exponent = np.frexp(start)
+    if not exponent.size:
+        return start, first, start, start
+    low = int(exponent.min())
+    found = range(low, int(exponent.max()) + 1)
+    steps = np.array([_sum_step(d, e)[0] for e in found])
+    tops = np.array([math.ldexp(1.0, e) for e in found])
+    step = steps[exponent - low]
+    top = np.where(start > 0, tops[exponent - low], -np.inf)
+    return start, first, step, top
+
+
+def _walk(start: float, d: float, count: int, begin: int = 0) -> np.ndarray:
+    """Positions begin..count−1 of an epoch that starts at ``start``, by the binades they cross:
+    in each, the constant step of :func:`_sum_step`; across a binade's top (and on an odd value
+    in a tie binade), the one Python addition fastai makes."""
+    out = np.empty(count - begin)
+    x, i = start, 0
+
+    def keep(low: int, values) -> None:
+        high = low + (len(values) if isinstance(values, np.ndarray) else 1)
+        if high > begin:
+            part = values[max(begin - low, 0):] if isinstance(values, np.ndarray) else values
+            out[max(low, begin) - begin : high - begin] = part
+
+    keep(0, x)
+    i = 1
+    while i < count:
+        if x == 0.0:
+            x = d
+            keep(i, x)
+            i += 1
+            continue
+        _, exponent = math.frexp(x)
+        step, tie = _sum_step(d, exponent)
+        ulp = math.ldexp(1.0, exponent - 53)
+        odd = round(x / ulp) % 2 == 1
+        if step == 0.0 and not (tie and odd):  # d is at most half an ulp: the sum stops moving
+            out[max(i - begin, 0):] = x
+            break
+        room = 0 if tie and odd else round((math.ldexp(1.0, exponent) - x) / ulp) // round(step / ulp)
+        if room == 0:
+            x = x + d
+            keep(i, x)
+            i += 1
+            continue
+        take = min(room, count - i)
+        if i + take > begin:
+            low = max(i, begin)
+            keep(low, x + np.arange(low - i + 1, take + 1, dtype=np.float64) * step)
+        x = x + take * step
+        i += take
+    return out
+
+
+# --- 2. which phase, and where in it: combine_scheds in float32 -----------------------------------
+
+
+def phase_ends(pcts: Sequence[float]) -> np.ndarray:
+    """``combine_scheds``' phase ends: ``torch.cumsum(tensor([0] + pcts), 0)``, a float32 tensor
+    (fractions rounded to float32, summed in double by torch's CPU kernel, each end rounded)."""
+    fractions = np.array([0.0, *pcts], dtype=np.float32).astype(np.float64)
+    return np.cumsum(fractions).astype(np.float32)
+
+
+def phase_positions(pos: np.ndarray, pcts: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(phase index, position inside the phase as float64) for each training position, as
+    ``combine_scheds``' ``_inner`` computes them in float32: idx = min(last i with f32(pos) >= c_i,
+    phases − 1), p = f32(f32(f32(pos) − c_idx) / f32(c_{idx+1} − c_idx)).
+
+    >>> phase_positions(np.array([0.0, 0.3, 0.65]), [0.3, 0.7])[0]
+    array([0, 1, 1])
+    """
+    ends = phase_ends(pcts)
+    x = np.asarray(pos, dtype=np.float64).astype(np.float32)
+    idx = np.minimum(np.searchsorted(ends, x, side="right") - 1, len(pcts) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside = (x - ends[idx]) / (ends[idx + 1] - ends[idx])
+    return idx, inside.astype(np.float64)
+
+
+# --- 3. the annealing: SchedCos in float64 ------------------------------------------------------
+
+
+def sched_cos(start, end, p: np.ndarray) -> np.ndarray:
+    """``sched_cos(start, end, pos) = start + (1 + cos(π·(1 − pos)))·(end − start)/2``, in
+    fastai's order of operations."""
+    return start + (1 + np.cos(np.pi * (1 - p))) * (end - start) / 2
+
+
+def _combined(t: np.ndarray, pcts: Sequence[float], levels: Sequence[tuple[float, float]], *,
+              n_epoch: int, steps_per_epoch: int, first_epoch: int) -> np.ndarray:
+    """The value of ``combine_scheds(pcts, [SchedCos(a, b) for a, b in levels])`` at the
+    position of row t (training batch first_epoch·K + t)."""
+    g = np.asarray(t, dtype=np.float64) + first_epoch * steps_per_epoch
+    pos = train_positions(g, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+    idx, p = phase_positions(pos, pcts)
+    starts = np.array([a for a, _ in levels])
+    ends = np.array([b for _, b in levels])
+    return sched_cos(starts[idx], ends[idx], p)
+
+
+# Rows per piece of the long-range path: its temporaries stay in the CPU's cache.
+CHUNK = 1 << 14
+
+
+def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.ndarray:
+    """f32(pct_train) of the training batches g0..g0+n−1 (what combine_scheds compares), epoch
+    by epoch: the sums of :func:`train_positions` broadcast over blocks of whole epochs (or
+    pieces of a long one), each rounded once to float32; epochs that cross a binade are walked."""
+    per_epoch, epochs = steps_per_epoch, n_epoch
+    d = 1.0 / (per_epoch * epochs)
+    low, high = g0 // per_epoch, (g0 + n - 1) // per_epoch
+    span = np.arange(low, high + 1, dtype=np.float64)
+    skip = g0 - low * per_epoch  # rows of the first epoch before g0
+    if per_epoch <= 2:  # no sums beyond the first: e/E and fl(e/E + d)
+        full = np.empty((len(span), per_epoch), dtype=np.float32)
+        full[:, 0] = start = span / epochs
+        if per_epoch == 2:
+            np.add(start, d, out=full[:, 1])
+        return full.reshape(-1)[skip : skip + n]
+    start, second, step, top = _epoch_steps(span, per_epoch, epochs)
+    regular = second + (per_epoch - 2) * step <= top
+    if per_epoch <= CHUNK:  # blocks of whole epochs, sliced at the end
+        full = np.empty((len(span), per_epoch), dtype=np.float32)
+        offsets = np.arange(-1, per_epoch - 1, dtype=np.float64)  # j − 1
+        block = CHUNK // per_epoch
+        scratch = np.empty((block, per_epoch))
+        for a in range(0, len(span), block):
+            rows = slice(a, min(a + block, len(span)))
+            part = scratch[: rows.stop - a]
+            np.multiply(step[rows, None], offsets, out=part)
+            np.add(part, second[rows, None], out=full[rows])
+        full[:, 0] = start
+        for e in np.flatnonzero(~regular).tolist():
+            full[e] = _walk((low + e) / epochs, d, per_epoch)
+        return full.reshape(-1)[skip : skip + n]
+    # Long epochs: only the batches asked for, a piece at a time.
+    out = np.empty(n, dtype=np.float32)
+    scratch = np.empty(CHUNK)
+    for e in range(len(span)):
+        first_j = skip if e == 0 else 0
+        last_j = min(per_epoch, g0 + n - (low + e) * per_epoch)
+        at = (low + e) * per_epoch + first_j - g0  # row of (e, first_j)
+        if not regular[e]:
+            out[at : at + last_j - first_j] = _walk((low + e) / epochs, d, last_j, first_j)
+            continue
+        for j in range(first_j, last_j, CHUNK):
+            part = scratch[: min(CHUNK, last_j - j)]
+            part[:] = np.arange(j - 1, j - 1 + len(part), dtype=np.float64)
+            np.multiply(part, step[e], out=part)
+            np.add(part, second[e], out=out[at + j - first_j : at + j - first_j + len(part)])
+        if first_j == 0:
+            out[at] = start[e]
+    return out
+
+
+def _combined_range(first: int, n: int, pcts: Sequence[float], levels: Sequence[tuple[float, float]], *,
+                    n_epoch: int, steps_per_epoch: int, first_epoch: int) -> np.ndarray:
+    """:func:`_combined` at rows first..first+n−1: the float32 positions once, the phases as row
+    ranges (the positions never decrease), and the annealing in cache-sized pieces, with the
+    operations of ``sched_cos`` (its ``·(b − a)/2`` as one product by (b − a)/2: the same float,
+    as halving is exact)."""
+    g0 = first + first_epoch * steps_per_epoch
+    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+    if np.any(x[1:] < x[:-1]):  # sums so long that an epoch ends past the next one's start
+        return _combined(np.arange(first, first + n, dtype=np.float64), pcts, levels, n_epoch=n_epoch,
+                         steps_per_epoch=steps_per_epoch, first_epoch=first_epoch)
+    ends = phase_ends(pcts)
+    bounds = [0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n]
+    out = np.empty(n)
+    inside = np.empty(CHUNK, dtype=np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for phase, (a, b) in enumerate(levels):
+            begin, width, half = ends[phase], ends[phase + 1] - ends[phase], (b - a) / 2
+            if a == b and phase < len(levels) - 1:
+                # a + (1 + cos)·0 is a: a flat phase (it has rows, so its width is not 0).
+                out[bounds[phase] : bounds[phase + 1]] = a
+                continue
+            for low in range(bounds[phase], bounds[phase + 1], CHUNK):
+                high = min(low + CHUNK, bounds[phase + 1])
+                q, rows = inside[: high - low], out[low:high]
+                np.subtract(x[low:high], begin, out=q)
+                np.divide(q, width, out=q)
+                np.subtract(1.0, q, out=rows, dtype=np.float64)
+                np.multiply(rows, np.pi, out=rows)
+                np.cos(rows, out=rows)
+                np.add(rows, 1.0, out=rows)
+                np.multiply(rows, half, out=rows)
+                np.add(rows, a, out=rows)
+    return out
+
+
+# --- fit_one_cycle --------------------------------------------------------------------------------
+
+
+def one_cycle_lr(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, lr_max: float, div: float,
+                 div_final: float, pct_start: float, start_epoch: int) -> np.ndarray:
+    """``fit_one_cycle``'s rate: ``combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final)``,
+    i.e. over the fraction pct_start of the run a cosine from lr_max/div up to lr_max, then a
+    cosine down to lr_max/div_final (note: div_final divides lr_max, not the starting rate).
+
+    >>> one_cycle_lr(np.arange(4.0), n_epoch=1, steps_per_epoch=4, lr_max=1.0, div=4.0,
+    ...              div_final=10.0, pct_start=0.5, start_epoch=0).round(4)
+    array([0.25 , 0.625, 1.   , 0.55 ])
+    """
+    levels = [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
+    return _combined(t, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                     steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+
+
+def one_cycle_momentum(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, pct_start: float,
+                       moms: tuple[float, float, float], start_epoch: int) -> dict[str, np.ndarray]:
+    """``combined_cos(pct_start, *moms)``: momentum (Adam's beta1) from moms[0] down to moms[1]
+    while the rate warms up, then back up to moms[2]."""
+    levels = [(moms[0], moms[1]), (moms[1], moms[2])]
+    return {"momentum": _combined(t, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                                  steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)}
+
+
+# --- fit_flat_cos -----------------------------------------------------------------------------------
+
+
+def flat_cos_lr(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, lr: float, div_final: float,
+                pct_start: float) -> np.ndarray:
+    """``fit_flat_cos``' rate: ``combined_cos(pct_start, lr, lr, lr/div_final)``, flat at lr for
+    the fraction pct_start of the run, then a cosine down to lr/div_final. fastai passes
+    ``start_epoch=0`` to ``fit`` whatever start_epoch it is given, so the rows always begin at
+    epoch 0.
+
+    >>> flat_cos_lr(np.arange(4.0), n_epoch=1, steps_per_epoch=4, lr=1.0, div_final=10.0,
+    ...             pct_start=0.5).round(4)
+    array([1.  , 1.  , 1.  , 0.55])
+    """
+    levels = [(lr, lr), (lr, lr / div_final)]
+    return _combined(t, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                     steps_per_epoch=steps_per_epoch, first_epoch=0)
+
+
+# --- fit_sgdr ---------------------------------------------------------------------------------------
+
+
+def sgdr_epochs(n_cycles: int, cycle_len: int, cycle_mult: int) -> int:
+    """``fit_sgdr``'s n_epoch: cycle_len·(cycle_mult^n_cycles − 1) // (cycle_mult − 1)."""
+    return cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
+
+
+def sgdr_pcts(n_cycles: int, cycle_len: int, cycle_mult: int) -> list[float]:
+    """Each cycle's fraction of the run: cycle_len·cycle_mult^i / n_epoch (Python's exact int
+    division, rounded once)."""
+    total = sgdr_epochs(n_cycles, cycle_len, cycle_mult)
+    return [cycle_len * cycle_mult**i / total for i in range(n_cycles)]
+
+
+def sgdr_lr(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, n_cycles: int, cycle_len: int,
+            lr_max: float, cycle_mult: int, start_epoch: int) -> np.ndarray:
+    """``fit_sgdr``'s rate: n_cycles cosines ``SchedCos(lr_max, 0)``, cycle i lasting
+    cycle_len·cycle_mult^i epochs, each restarting at lr_max and falling towards 0.
+
+    >>> sgdr_lr(np.arange(6.0), n_epoch=3, steps_per_epoch=2, n_cycles=2, cycle_len=1,
+    ...         lr_max=1.0, cycle_mult=2, start_epoch=0).round(4)
+    array([1.    , 0.5   , 1.    , 0.8536, 0.5   , 0.1464])
+    """
+    pcts = sgdr_pcts(n_cycles, cycle_len, cycle_mult)
+    return _combined(t, pcts, [(lr_max, 0)] * n_cycles, n_epoch=n_epoch,
+                     steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+
+
+# --- the same, over long row ranges (Schedule.lr_range) -------------------------------------------
+
+
+def one_cycle_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr_max: float,
+                       div: float, div_final: float, pct_start: float, start_epoch: int) -> np.ndarray:
+    levels = [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
+    return _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+
+
+def one_cycle_momentum_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, pct_start: float,
+                             moms: tuple[float, float, float], start_epoch: int) -> dict[str, np.ndarray]:
+    levels = [(moms[0], moms[1]), (moms[1], moms[2])]
+    return {"momentum": _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                                        steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)}
+
+
+def flat_cos_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr: float,
+                      div_final: float, pct_start: float) -> np.ndarray:
+    levels = [(lr, lr), (lr, lr / div_final)]
+    return _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
+                           steps_per_epoch=steps_per_epoch, first_epoch=0)
+
+
+def sgdr_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, n_cycles: int,
+                  cycle_len: int, lr_max: float, cycle_mult: int, start_epoch: int) -> np.ndarray:
+    pcts = sgdr_pcts(n_cycles, cycle_len, cycle_mult)
+    return _combined_range(first, n, pcts, [(lr_max, 0)] * n_cycles, n_epoch=n_epoch,
+                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+
+
+# --- parameters, checks and warnings ----------------------------------------------------------------
+
+
+N_EPOCH = Integer("n_epoch", "Epochs to train (fit's n_epoch).", required=True, ge=1)
+START_EPOCH = Integer(
+    "start_epoch", "Resume at this epoch: the epochs before it are skipped (fit's SkipToEpoch).", 0, ge=0
+)
+PCT_FRACTION = {"ge": 0, "le": 1}
+
+
+def _batches(params: Mapping[str, Any]) -> int:
+    return params["n_epoch"] * params["steps_per_epoch"]
+
+
+def resumed(params: Mapping[str, Any]) -> int:
+    """The epoch row 0 belongs to in fit_one_cycle and fit_sgdr: start_epoch (SkipToEpoch skips
+    the epochs before it, batches and all)."""
+    return params["start_epoch"]
+
+
+def from_zero(params: Mapping[str, Any]) -> int:
+    """The epoch row 0 belongs to in fit_flat_cos: 0, whatever start_epoch (see flat_cos_lr)."""
+    return 0
+
+
+def run_rows(params: Mapping[str, Any], first_epoch=resumed) -> int:
+    return (params["n_epoch"] - first_epoch(params)) * params["steps_per_epoch"]
+
+
+def resolve_run(params: dict[str, Any], context: Context, name: str) -> dict[str, Any]:
+    """The batches per epoch (the spec's --steps-per-epoch, required), and a start_epoch inside the run."""
+    per_epoch = context.steps_per_epoch
+    if per_epoch is None:
+        raise Invalid(
+            f"fastai {name} needs {{}}: the batches in one epoch (len(dls.train)), which place "
+            "each batch at its training position",
+            "steps_per_epoch",
+        )
+    params = {**params, "steps_per_epoch": per_epoch}
+    start, epochs = params["start_epoch"], params["n_epoch"]
+    if name == "flat-cos":  # fit_flat_cos takes start_epoch and ignores it (see warn_flat_cos)
+        return params
+    if start >= epochs and name == "sgdr":
+        raise Invalid(f"{{}} {start} skips every epoch: fit_sgdr trains {epochs} epochs (0..{epochs - 1}), "
+                      "so it must be below that", "start_epoch")
+    if start >= epochs:
+        raise Invalid(f"{{}} {start} skips every epoch: fit trains epochs start_epoch..n_epoch - 1, so "
+                      f"it must be below {{}} {epochs}", "start_epoch", "n_epoch")
+    return params
+
+
+def resolve_sgdr(params: dict[str, Any], context: Context) -> dict[str, Any]:
+    """fit_sgdr derives n_epoch from the cycles; refuse what fastai refuses on the way."""
+    cycles, length, mult = params["n_cycles"], params["cycle_len"], params["cycle_mult"]
+    if mult == 1:
+        raise Invalid(
+            "{} 1 is refused by fastai: fit_sgdr computes n_epoch = cycle_len * (cycle_mult**n_cycles "
+            "- 1) // (cycle_mult - 1), a division by zero; use 2 or more (or cycles of equal length "
+            "with fit_one_cycle per cycle)",
+            "cycle_mult",
+        )
+    pcts = sgdr_pcts(cycles, length, mult)
+    if sum(pcts) != 1.0:
+        raise Invalid(
+            f"fastai refuses these cycles: their fractions of the run sum to {sum(pcts)!r}, not "
+            "exactly 1 in floats (combine_scheds asserts sum(pcts) == 1); change {} or {}",
+            "cycle_len", "n_cycles",
+        )
+    return resolve_run({**params, "n_epoch": sgdr_epochs(cycles, length, mult)}, context, "sgdr")
+
+
+def limit(params: Mapping[str, Any], pcts: Sequence[float], first_epoch=resumed,
+          more: str = "n_epoch") -> tuple[int, Invalid]:
+    """The run's last batch; or, sooner, the first batch whose rate fastai computes as NaN."""
+    rows = run_rows(params, first_epoch)
+    nan = nan_from(params, pcts, first_epoch)
+    if nan is not None and nan < rows:
+        end = float(phase_ends(pcts)[-1])
+        return nan, Invalid(
+            f"from row {nan} on, fastai's rate is NaN: the float32 position of those batches rounds to "
+            f"{end:g}, where the last phase ends and begins (it has zero length), and combine_scheds "
+            "divides 0 by 0 there; change {} or train fewer batches",
+            "cycle_mult" if more == "n_cycles" else "pct_start",
+        )
+    return rows, Invalid(
+        f"the run has {rows} training batches (rows 0..{rows - 1}: epochs {first_epoch(params)}.."
+        f"{params['n_epoch'] - 1} of {params['steps_per_epoch']} batches); fit stops after them; "
+        "raise {} to plot more",
+        more,
+    )
+
+
+def nan_from(params: Mapping[str, Any], pcts: Sequence[float], first_epoch=resumed) -> int | None:
+    """The first row at or past which fastai's phase position is 0/0: when the last phase has zero
+    length (pct_start 1, cycle_mult 0), a batch whose float32 position rounds up to its end."""
+    ends = phase_ends(pcts)
+    if ends[-1] != ends[-2]:
+        return None
+    per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
+
+    def reached(g: int) -> bool:
+        pos = train_positions(np.array([float(g)]), n_epoch=epochs, steps_per_epoch=per_epoch)
+        return bool(pos.astype(np.float32)[0] >= ends[-1])
+
+    low, high = first_epoch(params) * per_epoch, epochs * per_epoch - 1
+    if not reached(high):
+        return None
+    if reached(low):
+        return 0
+    while high - low > 1:  # positions never decrease: the first batch that reaches the end
+        middle = (low + high) // 2
+        low, high = (low, middle) if reached(middle) else (middle, high)
+    return high - first_epoch(params) * per_epoch
+
+
+def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed) -> int:
+    """How many of the first n rows share their phase position (so their rate) with the row before:
+    fastai's float32 positions are 2^-24 apart near the end of the run, so a run of enough batches
+    gives neighbouring batches one rate."""
+    if _batches(params) < SHARED_FROM:
+        return 0
+    first = first_epoch(params) * params["steps_per_epoch"]
+    pos = positions32(first, n, n_epoch=params["n_epoch"], steps_per_epoch=params["steps_per_epoch"])
+    idx, p = phase_positions(pos, pcts)
+    return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
+
+
+def float32_warnings(params: Mapping[str, Any], pcts: Sequence[float], n: int,
+                     first_epoch=resumed) -> tuple[str, ...]:
+    same = shared_positions(params, pcts, n, first_epoch)
+    if not same:
+        return ()
+    return (
+        f"{same} of the {n} batches share their rate with the batch before: fastai computes the "
+        f"position inside a phase in float32, whose spacing (2^-24 near the end of the run) is "
+        f"coarser than the run's {_batches(params)} batches, so the curve steps",
+    )
+
+
+def _one_cycle_pcts(params: Mapping[str, Any]) -> list[float]:
+    return [params["pct_start"], 1 - params["pct_start"]]
+
+
+def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    return float32_warnings(params, _one_cycle_pcts(params), n)
+
+
+def warn_flat_cos(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    found = ()
+    if params["start_epoch"]:
+        found += (
+            f"fit_flat_cos ignores start_epoch {params['start_epoch']}: it calls fit(..., "
+            "start_epoch=0), so training restarts at epoch 0 and every epoch runs again (rows "
+            "begin at epoch 0); use fit_one_cycle or fit_sgdr to resume",
+        )
+    return found + float32_warnings(params, _one_cycle_pcts(params), n, from_zero)
+
+
+def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int]]:
+    """(cycle, epoch, batches late) for each restart that fastai makes after the first batch of
+    its epoch: the cycle's float32 end rounds above f32(epoch / n_epoch), so the epoch's first
+    batches still finish the cycle before (at a rate near 0) — e.g. fit_sgdr(3, 1) restarts its
+    third cycle one batch into epoch 3."""
+    pcts = sgdr_pcts(params["n_cycles"], params["cycle_len"], params["cycle_mult"])
+    ends = phase_ends(pcts)
+    per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
+    first = params["start_epoch"] * per_epoch
+    found = []
+    epoch = 0
+    for cycle in range(1, params["n_cycles"]):
+        epoch += params["cycle_len"] * params["cycle_mult"] ** (cycle - 1)
+        if np.float32(epoch / epochs) >= ends[cycle]:
+            continue
+        begin = epoch * per_epoch
+        if not 0 <= begin - first < n or ends[cycle] == ends[cycle - 1]:
+            continue
+        window = np.arange(begin, begin + per_epoch, dtype=np.float64)
+        pos = train_positions(window, n_epoch=epochs, steps_per_epoch=per_epoch)
+        late = int(np.count_nonzero(pos.astype(np.float32) < ends[cycle]))
+        found.append((cycle + 1, epoch, late))
+    return found
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def warn_sgdr(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    found: tuple[str, ...] = ()
+    if params["cycle_mult"] == 0 and params["n_cycles"] > 1:
+        found += (
+            f"cycle_mult 0: fit_sgdr gives every cycle after the first 0 epochs, so its {params['n_cycles']} "
+            f"cycles are one cosine over {params['cycle_len']} epochs",
+        )
+    late = late_restarts(params, n)
+    if late:
+        first = params["start_epoch"] * params["steps_per_epoch"]
+        where = [f"cycle {cycle} at row {epoch * params['steps_per_epoch'] - first + batches} instead of "
+                 f"{epoch * params['steps_per_epoch'] - first}" for cycle, epoch, batches in late]
+        if len(late) == 1:
+            cycle, epoch, batches = late[0]
+            ending = "that batch still ends" if batches == 1 else f"those {batches} batches still end"
+            why = (f"(the first batch of epoch {epoch}): its float32 end of cycle {cycle - 1} rounds above "
+                   f"the epoch's start, so {ending} cycle {cycle - 1}, at a rate near 0")
+        else:
+            why = ("(each the first batch of an epoch): its float32 cycle ends round above those epochs' "
+                   "starts, so each of them begins by ending the cycle before, at a rate near 0")
+        found += (f"fastai restarts {_listed(where)} {why}",)
+    pcts = sgdr_pcts(params["n_cycles"], params["cycle_len"], params["cycle_mult"])
+    return found + float32_warnings(params, pcts, n)
+
+
+# --- phases, for pictures and tables ---------------------------------------------------------------
+
+
+def _phase_rows(params: Mapping[str, Any], fractions: Sequence[float], first_epoch) -> list[float]:
+    """The ideal row of each phase end (fraction of the run x batches), counted from row 0."""
+    total, first = _batches(params), first_epoch(params) * params["steps_per_epoch"]
+    return [float(np.cumsum(fractions[: i + 1])[-1] * total - first) for i in range(len(fractions))]
+
+
+def _phases(names: Sequence[str], params: Mapping[str, Any], fractions: Sequence[float],
+            first_epoch=resumed) -> tuple[Phase, ...]:
+    ends = _phase_rows(params, fractions, first_epoch)
+    last = run_rows(params, first_epoch) - 1
+    starts = [0.0, *ends[:-1]]
+    return tuple(
+        Phase(name, max(start, 0.0), min(end, last))
+        for name, start, end in zip(names, starts, ends)
+        if end > 0 and start < last
+    )
+
+
+def annotate_one_cycle(params: Mapping[str, Any], n: int) -> Annotations:
+    lr_max = params["lr_max"]
+    return Annotations(
+        phases=_phases(("warm-up", "annealing"), params, _one_cycle_pcts(params)),
+        guides={"lr_max": lr_max, "start": lr_max / params["div"], "end": lr_max / params["div_final"]},
+    )
+
+
+def annotate_flat_cos(params: Mapping[str, Any], n: int) -> Annotations:
+    return Annotations(
+        phases=_phases(("flat", "annealing"), params, _one_cycle_pcts(params), from_zero),
+        guides={"lr": params["lr"], "end": params["lr"] / params["div_final"]},
+    )
+
+
+def annotate_sgdr(params: Mapping[str, Any], n: int) -> Annotations:
+    pcts = sgdr_pcts(params["n_cycles"], params["cycle_len"], params["cycle_mult"])
+    names = [f"cycle {i + 1}" for i in range(len(pcts))]
+    return Annotations(phases=_phases(names, params, pcts), guides={"lr_max": params["lr_max"]})
+
+
+# --- code for fastai -----------------------------------------------------------------------------
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(repr(float(v)) for v in value) + ")"
+    return repr(value)
+
+
+def _fit_call(method: str, positional: Sequence[str], params: Mapping[str, Any],
+              keywords: Sequence[tuple[str, Any]]) -> str:
+    args = [str(params[name]) for name in positional]
+    args += [f"{name}={_literal(params[name])}" for name, default in keywords if params[name] != default]
+    return f"learn.{method}({', '.join(args)})"
+
+
+def _emit(params: Mapping[str, Any], rows: int, label: str, *, call: str, imports: str,
+          scheds: Sequence[str], first_epoch: int, momentum: bool, prelude: Sequence[str] = ()) -> str:
+    lines = [
+        f"# {label}, as lrplot draws it. In fastai:",
+        f"#     {call}",
+        f"# on a Learner whose dls.train has {params['steps_per_epoch']} batches: its ParamScheduler calls "
+        "the schedule",
+        "# functions below before every training batch, at the position pct_train that",
+        "# TrainEvalCallback keeps. Row t of lrs is training batch t.",
+        "import numpy as np",
+        f"from fastai.callback.schedule import {imports}",
+        "",
+        *prelude,
+        *scheds,
+        "",
+        f"n_epoch, n_iter = {params['n_epoch']}, {params['steps_per_epoch']}",
+        "positions = []",
+        f"for epoch in range({f'{first_epoch}, ' if first_epoch else ''}n_epoch):",
+        "    pct_train = epoch / n_epoch  # TrainEvalCallback.before_train",
+        "    for batch in range(n_iter):",
+        "        positions.append(pct_train)",
+        "        pct_train += 1. / (n_iter * n_epoch)  # TrainEvalCallback.after_batch",
+        f"positions = positions[:{rows}]",
+        "",
+        "# fit_* read the rate back as an array (one per parameter group): group 0 is lrs.",
+        "lrs = [float(lr_sched(pos)[0]) for pos in positions]",
+    ]
+    if momentum:
+        lines.append("momenta = [float(mom_sched(pos)) for pos in positions]")
+    lines += ["for lr in lrs:", "    print(repr(lr))"]
+    return "\n".join(lines) + "\n"
+
+
+def emit_one_cycle(params: Mapping[str, Any], rows: int, label: str) -> str:
+    call = _fit_call("fit_one_cycle", ["n_epoch"], params, [
+        ("lr_max", DEFAULT_LR), ("div", 25.0), ("div_final", 1e5), ("pct_start", 0.25),
+        ("moms", DEFAULT_MOMS), ("start_epoch", 0)])
+    pct = repr(params["pct_start"])
+    scheds = [
+        f"lr_max = np.array([{params['lr_max']!r}])",
+        f"lr_sched = combined_cos({pct}, lr_max / {params['div']!r}, lr_max, "
+        f"lr_max / {params['div_final']!r})",
+        f"mom_sched = combined_cos({pct}, {', '.join(repr(m) for m in params['moms'])})",
+    ]
+    return _emit(params, rows, label, call=call, imports="combined_cos", scheds=scheds,
+                 first_epoch=params["start_epoch"], momentum=True)
+
+
+def emit_flat_cos(params: Mapping[str, Any], rows: int, label: str) -> str:
+    call = _fit_call("fit_flat_cos", ["n_epoch"], params, [
+        ("lr", DEFAULT_LR), ("div_final", 1e5), ("pct_start", 0.75), ("start_epoch", 0)])
+    pct = repr(params["pct_start"])
+    scheds = [
+        f"lr = np.array([{params['lr']!r}])",
+        f"lr_sched = combined_cos({pct}, lr, lr, lr / {params['div_final']!r})",
+    ]
+    ignored = "# fit_flat_cos passes start_epoch=0 to fit, whatever it is given."
+    prelude = [ignored] if params["start_epoch"] else []
+    return _emit(params, rows, label, call=call, imports="combined_cos", scheds=scheds, first_epoch=0,
+                 momentum=False, prelude=prelude)
+
+
+def emit_sgdr(params: Mapping[str, Any], rows: int, label: str) -> str:
+    call = _fit_call("fit_sgdr", ["n_cycles", "cycle_len"], params, [
+        ("lr_max", DEFAULT_LR), ("cycle_mult", 2), ("start_epoch", 0)])
+    scheds = [
+        f"n_cycles, cycle_len = {params['n_cycles']}, {params['cycle_len']}",
+        f"cycle_mult = {params['cycle_mult']}",
+        f"lr_max = np.array([{params['lr_max']!r}])",
+        "total = cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)  # fit_sgdr's n_epoch",
+        "pcts = [cycle_len * cycle_mult**i / total for i in range(n_cycles)]",
+        "lr_sched = combine_scheds(pcts, [SchedCos(lr_max, 0) for _ in range(n_cycles)])",
+    ]
+    return _emit(params, rows, label, call=call, imports="SchedCos, combine_scheds", scheds=scheds,
+                 first_epoch=params["start_epoch"], momentum=False)
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+
+def _scaled(epochs: int, **extra: Any):
+    def scaled(n: int) -> dict[str, Any]:
+        return {"n_epoch": epochs, "steps_per_epoch": -(-n // epochs), "steps": n, **extra}
+    return scaled
+
+
+def _scaled_sgdr(n: int) -> dict[str, Any]:
+    return {"n_cycles": 3, "cycle_len": 1, "lr_max": 0.01, "steps_per_epoch": -(-n // 7), "steps": n}
+
+
+ONE_CYCLE = register(
+    Schedule(
+        name="one-cycle",
+        framework="fastai",
+        origin="fastai.callback.schedule.Learner.fit_one_cycle",
+        summary="Learner.fit_one_cycle: cosine warm-up to lr_max, cosine down to lr_max/div_final; "
+        "momentum cycled inversely.",
+        params=(
+            N_EPOCH,
+            Real("lr_max", "The peak rate (fastai's default: the Learner's lr, 1e-3).", DEFAULT_LR, gt=0),
+            Real("div", "The run starts at lr_max / div.", 25.0, gt=0),
+            Real("div_final", "The run ends at lr_max / div_final.", 1e5, gt=0),
+            Real("pct_start", "Fraction of the run spent warming up.", 0.25, **PCT_FRACTION),
+            Reals("moms", "Momentum at the start, at the peak rate and at the end (the Learner's moms).",
+                  DEFAULT_MOMS, length=3, ge=0, le=1),
+            START_EPOCH,
+        ),
+        lr=one_cycle_lr,
+        lr_range=one_cycle_lr_range,
+        horizon=run_rows,
+        horizon_text="every training batch: (n_epoch - start_epoch) x steps_per_epoch rows",
+        example="fastai one-cycle --n-epoch 5 --lr-max 0.01 --steps-per-epoch 100",
+        resolve=lambda p, c: resolve_run(p, c, "one-cycle"),
+        limit=lambda p: limit(p, _one_cycle_pcts(p)),
+        extras=one_cycle_momentum,
+        extras_range=one_cycle_momentum_range,
+        annotate=annotate_one_cycle,
+        warn=warn_one_cycle,
+        epoch_length=lambda p: p["steps_per_epoch"],
+        per_batch=True,
+        emit=emit_one_cycle,
+        signature=("self", "n_epoch", "lr_max", "div", "div_final", "pct_start", "wd", "moms", "cbs",
+                   "reset_opt", "start_epoch"),
+        scaled=_scaled(10, lr_max=0.01),
+    )
+)
+
+FLAT_COS = register(
+    Schedule(
+        name="flat-cos",
+        framework="fastai",
+        origin="fastai.callback.schedule.Learner.fit_flat_cos",
+        summary="Learner.fit_flat_cos: flat at lr, then a cosine down to lr/div_final.",
+        params=(
+            N_EPOCH,
+            Real("lr", "The flat rate (fastai's default: the Learner's lr, 1e-3).", DEFAULT_LR, gt=0),
+            Real("div_final", "The run ends at lr / div_final.", 1e5, gt=0),
+            Real("pct_start", "Fraction of the run at the flat rate.", 0.75, **PCT_FRACTION),
+            Integer("start_epoch", "fit_flat_cos takes it and ignores it (it trains from epoch 0).", 0, ge=0),
+        ),
+        lr=flat_cos_lr,
+        lr_range=flat_cos_lr_range,
+        horizon=lambda p: run_rows(p, from_zero),
+        horizon_text="every training batch: n_epoch x steps_per_epoch rows",
+        example="fastai flat-cos --n-epoch 5 --lr 0.01 --steps-per-epoch 100",
+        resolve=lambda p, c: resolve_run(p, c, "flat-cos"),
+        limit=lambda p: limit(p, _one_cycle_pcts(p), from_zero),
+        annotate=annotate_flat_cos,
+        warn=warn_flat_cos,
+        epoch_length=lambda p: p["steps_per_epoch"],
+        per_batch=True,
+        emit=emit_flat_cos,
+        signature=("self", "n_epoch", "lr", "div_final", "pct_start", "wd", "cbs", "reset_opt",
+                   "start_epoch"),
+        scaled=_scaled(10, lr=0.01),
+    )
+)
+
+SGDR = register(
+    Schedule(
+        name="sgdr",
+        framework="fastai",
+        origin="fastai.callback.schedule.Learner.fit_sgdr",
+        summary="Learner.fit_sgdr: n_cycles cosines from lr_max towards 0, each cycle_mult times longer.",
+        params=(
+            Integer("n_cycles", "Cycles (restarts at lr_max).", required=True, ge=1),
+            Integer("cycle_len", "Epochs in the first cycle.", required=True, ge=1),
+            Real("lr_max", "The rate at each restart (fastai's default: the Learner's lr, 1e-3).",
+                 DEFAULT_LR, gt=0),
+            Integer("cycle_mult", "Each cycle is this many times longer than the one before.", 2, ge=0),
+            START_EPOCH,
+        ),
+        lr=sgdr_lr,
+        lr_range=sgdr_lr_range,
+        horizon=run_rows,
+        horizon_text="every training batch: (n_epoch - start_epoch) x steps_per_epoch rows, with "
+        "n_epoch = cycle_len * (cycle_mult^n_cycles - 1) / (cycle_mult - 1)",
+        example="fastai sgdr --n-cycles 3 --cycle-len 1 --lr-max 0.01 --steps-per-epoch 100",
+        resolve=resolve_sgdr,
+        limit=lambda p: limit(p, sgdr_pcts(p["n_cycles"], p["cycle_len"], p["cycle_mult"]), more="n_cycles"),
+        annotate=annotate_sgdr,
+        warn=warn_sgdr,
+        epoch_length=lambda p: p["steps_per_epoch"],
+        derived=lambda p: {"n_epoch": p["n_epoch"]},
+        per_batch=True,
+        emit=emit_sgdr,
+        signature=("self", "n_cycles", "cycle_len", "lr_max", "cycle_mult", "cbs", "reset_opt", "wd",
+                   "start_epoch"),
+        scaled=_scaled_sgdr,
+    )
+)
+
