@@ -60,6 +60,9 @@ def transition_cases() -> Iterator[Case]:
     params = {"init_value": 0.1, "end_value": 0.01, "power": -1.5, "transition_steps": 30,
               "transition_begin": 5}
     yield _id("polynomial", params), "optax.polynomial", params, 35
+    # 1 - 49 * (1/49) is 1.1e-16, not 0: a negative power is huge there, not infinite.
+    params = {"init_value": 0.1, "end_value": 0.01, "power": -1.0, "transition_steps": 49}
+    yield _id("polynomial", params), "optax.polynomial", params, 55
 
 
 def cosine_cases() -> Iterator[Case]:
@@ -93,6 +96,11 @@ EXPONENTIAL_GRID = [
     (3, -0.5, 2, True, 0.01),
     (13, 0.123456789, 4, True, 1e-4),
     (1, 0.999, 0, False, None),
+    # optax divides by transition_steps as a product with 1/transition_steps: for these T some
+    # treads begin one step late (49 in float64; 115 only in float32).
+    (49, 0.5, 0, True, None),
+    (115, 0.5, 3, True, None),
+    (49, 0.8, 0, False, None),
 ]
 
 
@@ -102,10 +110,11 @@ def exponential_cases() -> Iterator[Case]:
                   "staircase": staircase}
         if end is not None:
             params["end_value"] = end
-        yield _id("exponential-decay", params), "optax.exponential_decay", params, 80
+        yield _id("exponential-decay", params), "optax.exponential_decay", params, max(80, 2 * steps + 2)
         decay = {k: v for k, v in params.items() if k != "init_value"}
         warm = {"init_value": 1e-3, "peak_value": 0.1, "warmup_steps": 12, **decay}
-        yield (_id("warmup-exponential-decay", warm), "optax.warmup_exponential_decay", warm, 90)
+        yield (_id("warmup-exponential-decay", warm), "optax.warmup_exponential_decay", warm,
+               max(90, 2 * steps + 14))
     for warmup in (0, -3, 1):
         params = {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": warmup, "transition_steps": 5,
                   "decay_rate": 0.5}

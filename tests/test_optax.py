@@ -211,6 +211,26 @@ def test_warning_fires(name, params, phrase):
     assert any(phrase in text for text in found), found
 
 
+@pytest.mark.parametrize(("steps", "late64", "late32"), [(49, [49, 98], []), (115, [], [115, 230]),
+                                                      (64, [], []), (5, [], [])])
+def test_staircase_late_treads_are_warned(steps, late64, late32):
+    params = {"init_value": 1.0, "transition_steps": steps, "decay_rate": 0.5, "staircase": True}
+    got = curve("optax.exponential-decay", **params, steps=2 * steps + 1)
+    found = [w for w in got.warnings if "one step late" in w]
+    if not late64 and not late32:
+        assert found == []
+        return
+    (text,) = found
+    for step in late64:
+        assert got.lr[step] == got.lr[step - 1]  # the tread begins a step late in float64, here too
+    assert (f"at steps {', '.join(map(str, late64))} in float64" in text) == bool(late64)
+    assert (f"at steps {', '.join(map(str, late32))} in float32" in text) == bool(late32)
+    warm = curve("optax.warmup-exponential-decay", init_value=0.0, peak_value=1.0, warmup_steps=10,
+                 **{k: v for k, v in params.items() if k != "init_value"}, steps=2 * steps + 11)
+    shifted = [s + 10 for s in (late64 or late32)]
+    assert any(f"at steps {', '.join(map(str, shifted))}" in w for w in warm.warnings)
+
+
 def test_linear_onecycle_with_one_step_warns_of_its_collision():
     # transition_steps 1: int(0.3) = int(0.85) = 0, one boundary for both and no warm-up.
     found = curve("optax.linear-onecycle", transition_steps=1, peak_value=0.1).warnings
@@ -589,13 +609,46 @@ def float32_tolerance(name: str, params: dict[str, Any], lr: np.ndarray) -> np.n
     return tolerance
 
 
+def tread_starts(name: str, params: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A staircase's first steps t = shift + k·T whose tread index floor(k·T·(1/T)) optax computes
+    as k − 1, in float64 and in float32 (XLA divides by a constant as a multiplication by its
+    reciprocal: the float32 rounding is emulated here in numpy's float32)."""
+    p = dict(curve(f"optax.{name}", **params, steps=1).params)
+    steps = p.get("transition_steps", 0)
+    if name not in ("exponential-decay", "warmup-exponential-decay") or not p.get("staircase") or steps <= 0:
+        return np.array([], dtype=int), np.array([], dtype=int)
+    shift = p.get("warmup_steps", 0) + max(p["transition_begin"], 0)
+    k = np.arange(1, n // steps + 2)
+    first = shift + k * steps
+    late64 = np.floor((k * steps).astype(np.float64) * (1.0 / steps)) < k
+    k32 = k.astype(np.float32)
+    late32 = np.floor(k32 * np.float32(steps) * (np.float32(1) / np.float32(steps))) < k32
+    keep = (first >= 0) & (first < n)
+    return first[late64 & keep], first[late32 & keep]
+
+
+def float32_expected(name: str, params: dict[str, Any], got: np.ndarray) -> np.ndarray:
+    """lrplot's float64 rows with the staircase's treads where float32 starts them: a tread that
+    begins one step late in float32 only holds the previous level at its first step; one late in
+    float64 only has its own level there in float32."""
+    late64, late32 = tread_starts(name, params, len(got))
+    expected = got.copy()
+    for t in sorted(set(late32.tolist()) - set(late64.tolist())):
+        expected[t] = got[t - 1]
+    for t in sorted(set(late64.tolist()) - set(late32.tolist())):
+        if t + 1 < len(got):
+            expected[t] = got[t + 1]
+    return expected
+
+
 def check_against_optax(name: str, params: dict[str, Any], n: int, got: np.ndarray) -> None:
     ref64 = optax_rows(name, params, n, x64=True)
     assert len(got) == n
     assert worst(got, ref64) <= X64_TOLERANCE, (params, n, worst(got, ref64))
     if np.max(np.abs(got)) < 1e38:  # beyond that float32 overflows
         ref32 = optax_rows(name, params, n, x64=False)
-        excess = np.abs(got - ref32) - float32_tolerance(name, params, got)
+        expected = float32_expected(name, params, got)
+        excess = np.abs(expected - ref32) - float32_tolerance(name, params, got)
         assert np.all(excess <= 0), (params, n, int(np.argmax(excess)), float(np.max(excess)))
 
 
@@ -697,6 +750,23 @@ def test_optax_gives_nan_and_inf_where_lrplot_refuses(optax):
     assert np.isfinite(inf[:10]).all() and np.isinf(inf[10:]).all()
 
 
+@pytest.mark.parametrize("steps", [49, 115, 98])
+def test_late_treads_are_where_optax_drops(steps, optax):
+    """The steps the warning names are the steps where optax itself is still on the previous tread."""
+    params = {"init_value": 1.0, "transition_steps": steps, "decay_rate": 0.5, "staircase": True}
+    n = 3 * steps + 2  # the drop after the third tread's first step is a row too
+    got = curve("optax.exponential-decay", **params, steps=n)
+    for x64 in (True, False):
+        ref = optax_rows("exponential-decay", params, n, x64=x64)
+        drops = [t for t in range(1, n) if ref[t] != ref[t - 1]]
+        on_time = [k * steps for k in (1, 2, 3)]
+        late = sorted(set(on_time) - set(drops))
+        assert all(t + 1 in drops for t in late)
+        late64, late32 = ox._late_treads(steps, 0, n)
+        assert late == (late64 if x64 else late32)
+    assert worst(got.lr, optax_rows("exponential-decay", params, n)) == 0.0
+
+
 def test_quiet_cases_are_what_optax_does(optax):
     """optax's constant fallbacks, reproduced: the warned curves are optax's curves."""
     for name, params, _ in WARNED:
@@ -743,4 +813,5 @@ def test_emitted_script_reproduces_the_curve(name, params, optax, tmp_path):
     x64 = np.array(_run_script(script, x64=True))
     assert len(x64) == n and worst(got.lr, x64) <= X64_TOLERANCE
     f32 = np.array(_run_script(script, x64=False))
-    assert np.all(np.abs(got.lr - f32) <= float32_tolerance(name, body, got.lr))
+    expected = float32_expected(name, body, got.lr)
+    assert np.all(np.abs(expected - f32) <= float32_tolerance(name, body, got.lr))

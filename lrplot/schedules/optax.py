@@ -207,6 +207,13 @@ def _steps(t: np.ndarray) -> np.ndarray:
     return np.asarray(t, dtype=np.float64)
 
 
+def _over(x: np.ndarray, divisor: float) -> np.ndarray:
+    """x / divisor as optax's compiled code computes it: XLA turns a division by a constant into a
+    multiplication by its reciprocal, so k·T / T can come out just below k (T = 49: 0.9999999999999999).
+    That decides a staircase's tread at its first step, and whether 1 − T/T is 0."""
+    return x * (1.0 / divisor)
+
+
 def constant(t: np.ndarray, *, value: float) -> np.ndarray:
     """optax.constant_schedule: η_t = value."""
     return np.full(np.shape(t), float(value))
@@ -229,7 +236,7 @@ def polynomial(
     if transition_steps <= 0:
         return np.full(t.shape, float(init_value))
     count = np.clip(t - max(transition_begin, 0), 0, transition_steps)
-    frac = 1 - count / transition_steps
+    frac = 1 - _over(count, transition_steps)
     return (init_value - end_value) * _power(frac, power) + end_value
 
 
@@ -256,7 +263,7 @@ def cosine_decay(
     array([1. , 0.5, 0. , 0. ])
     """
     count = np.minimum(_steps(t), decay_steps)
-    decay = 0.5 * (1 + np.cos(np.pi * count / decay_steps))
+    decay = 0.5 * (1 + np.cos(_over(np.pi * count, decay_steps)))
     return init_value * ((1 - alpha) * _power(decay, exponent) + alpha)
 
 
@@ -266,7 +273,8 @@ def exponential_decay(
 ) -> np.ndarray:
     """optax.exponential_decay: with d = t − B and p = d/T (⌊d/T⌋ with staircase),
     η_t = I for d <= 0, else I · r^p; then end_value is a floor when r < 1 and a ceiling when
-    r >= 1 (whichever side of I it lies).
+    r >= 1 (whichever side of I it lies). d/T is d·(1/T), as optax's compiled code has it: for
+    some T a tread begins one step late (see :func:`_over`).
 
     T <= 0 or r = 0 gives a constant I (optax logs it); B < 0 counts as 0.
 
@@ -277,7 +285,7 @@ def exponential_decay(
     if transition_steps <= 0 or decay_rate == 0:
         return np.full(t.shape, float(init_value))
     decreased = t - max(transition_begin, 0)
-    p = decreased / transition_steps
+    p = _over(decreased, transition_steps)
     if staircase:
         p = np.floor(p)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -522,8 +530,14 @@ def polynomial_range(
         def shifted(steps: np.ndarray) -> np.ndarray:
             return scale * _power(1 - steps / transition_steps, power)
 
-        _kernels.power(rows, first + low - begin, total=transition_steps, p=power, plain=shifted)
-        rows += end_value
+        # Below power 1 the formula's own round-off in 1 − t/T (optax's too) grows near the end,
+        # as frac^(power − 1): the last sixteenth of the transition keeps the formula.
+        near_end = 0 if power >= 1 else min(high - low, max(0, high - (end - transition_steps // 16) + first))
+        series = rows[: len(rows) - near_end]
+        _kernels.power(series, first + low - begin, total=transition_steps, p=power, plain=shifted)
+        series += end_value
+        if near_end:
+            rows[len(rows) - near_end:] = plain(_arange(first + high - near_end, near_end))
     out[high:] = _at(plain, max(first + high, end))
     return out
 
@@ -606,12 +620,18 @@ def exponential_decay_range(
         if not staircase:
             _decay_powers(rows, d0, scale=init_value, rate=decay_rate, every=transition_steps)
         else:
-            low, high = d0 // transition_steps, (d0 + len(rows) - 1) // transition_steps
+            steps = transition_steps
+            low, high = d0 // steps, (d0 + len(rows) - 1) // steps
             if high - low + 1 >= _kernels.FAST_FROM:
                 levels = _kernels.geometric(np.empty(high - low + 1), low, scale=init_value, ratio=decay_rate)
             else:
-                levels = plain(np.arange(low, high + 1.0) * transition_steps + begin)
-            rows[:] = _kernels.stairs(d0, len(rows), transition_steps, levels)
+                levels = init_value * np.power(decay_rate, np.arange(low, high + 1.0))
+            rows[:] = _kernels.stairs(d0, len(rows), steps, levels)
+            # Treads whose first step k·T optax counts as k·T·(1/T) < k begin a step late.
+            if steps & (steps - 1):
+                k = np.arange(max(low, 1) + (max(low, 1) * steps < d0), high + 1, dtype=np.float64)
+                late = k[np.floor(_over(k * steps, steps)) < k]
+                rows[(late * steps - d0).astype(np.intp)] = init_value * np.power(decay_rate, late - 1)
     if end_value is not None:
         (np.maximum if decay_rate < 1.0 else np.minimum)(out, end_value, out=out)
     return out
@@ -840,8 +860,47 @@ def _begin_below_zero(begin: int) -> tuple[str, ...]:
             "(it only logs this)",)
 
 
-def _exponential_traps(p: Mapping[str, Any], start: str, start_value: float) -> tuple[str, ...]:
-    """exponential_decay's quiet cases, its start value being ``start`` (init_value or peak_value)."""
+# Late treads are looked for among the first this many treads.
+LATE_TREADS_SCANNED = 1_000_000
+
+
+def _late_treads(steps: int, first: int, n: int) -> tuple[list[int], list[int]]:
+    """The steps first + k·T (k >= 1, below n) at which a staircase tread begins a step late, in
+    float64 and in float32: optax's k·T·(1/T) rounds just below k there (see :func:`_over`)."""
+    if steps & (steps - 1) == 0:  # a power of two: 1/T is exact
+        return [], []
+    k = np.arange(1, min((n - 1 - first) // steps, LATE_TREADS_SCANNED) + 1, dtype=np.float64)
+    late64 = k[np.floor(_over(k * steps, steps)) < k]
+    k32 = k.astype(np.float32)
+    late32 = k[np.floor((k32 * np.float32(steps)) * (np.float32(1) / np.float32(steps))) < k32]
+    return ([int(first + v * steps) for v in late64 if first + v * steps >= 0],
+            [int(first + v * steps) for v in late32 if first + v * steps >= 0])
+
+
+def _steps_text(steps: list[int]) -> str:
+    shown = ", ".join(str(s) for s in steps[:5])
+    return shown + (f" and {len(steps) - 5} more" if len(steps) > 5 else "")
+
+
+def _late_tread_warning(steps: int, first: int, n: int) -> tuple[str, ...]:
+    late64, late32 = _late_treads(steps, first, n)
+    if not late64 and not late32:
+        return ()
+    parts = []
+    if late64:
+        parts.append(f"at steps {_steps_text(late64)} in float64 (shown here)")
+    if late32:
+        parts.append(f"at steps {_steps_text(late32)} in float32 (optax's default, and an x64 "
+                     "optimizer's int32 count)")
+    return (f"staircase: optax computes count / transition_steps as count * (1 / {steps}), which "
+            f"puts a multiple of {steps} just below a whole number, so a tread begins one step late "
+            + " and ".join(parts),)
+
+
+def _exponential_traps(p: Mapping[str, Any], start: str, start_value: float, n: int,
+                       shift: int = 0) -> tuple[str, ...]:
+    """exponential_decay's quiet cases, its start value being ``start`` (init_value or peak_value),
+    counted from step ``shift`` (a warm-up's length)."""
     steps, rate, end = p["transition_steps"], p["decay_rate"], p["end_value"]
     unused = "; end_value has no effect" if end is not None else ""
     if steps <= 0:
@@ -852,6 +911,8 @@ def _exponential_traps(p: Mapping[str, Any], start: str, start_value: float) -> 
     found = _begin_below_zero(p["transition_begin"])
     if rate < 0:
         found += (f"decay_rate {rate:g} < 0: the rate changes sign at every transition",)
+    if p["staircase"]:
+        found += _late_tread_warning(steps, shift + max(p["transition_begin"], 0), n)
     if end is not None:
         if rate < 1.0 and end > start_value:
             found += (f"end_value {end:g} is above {start} {start_value:g}: with decay_rate < 1 optax "
@@ -903,7 +964,7 @@ def _warn_warmup_constant(p, n):
 
 
 def _warn_warmup_exponential(p, n):
-    return (_exponential_traps(p, "peak_value", p["peak_value"])
+    return (_exponential_traps(p, "peak_value", p["peak_value"], n, p["warmup_steps"])
             + _warmup_below_zero(p["warmup_steps"], "decay") + _float32_count(n))
 
 
@@ -1114,6 +1175,15 @@ def _polynomial_horizon(p) -> int:
     return end if p["power"] < 0 else end + 1
 
 
+def _polynomial_limit(p):
+    """A negative power of 1 − T·(1/T): infinite when that is 0, as for most T; for the others
+    (T = 49: 1.1e-16) a huge finite value, which lrplot shows, as optax gives it."""
+    steps = p["transition_steps"]
+    if p["power"] < 0 and steps > 0 and 1 - _over(steps, steps) == 0:
+        return _negative_power(max(p["transition_begin"], 0) + steps, "power")
+    return None
+
+
 POLYNOMIAL_PARAMS = (
     INIT_VALUE, END_VALUE,
     Real("power", "The power of the polynomial (1: linear).", required=True),
@@ -1127,8 +1197,7 @@ POLYNOMIAL = _register(
     horizon=_polynomial_horizon,
     horizon_text="max(transition_begin, 0) + transition_steps + 1 rows, so the curve reaches end_value "
     f"({OPEN_ROWS} when transition_steps <= 0)",
-    limit=lambda p: (_negative_power(max(p["transition_begin"], 0) + p["transition_steps"], "power")
-                     if p["power"] < 0 and p["transition_steps"] > 0 else None),
+    limit=_polynomial_limit,
     warn=_warn_polynomial,
     annotate=lambda p, n: _transition_phases(n, p["transition_begin"], p["transition_steps"]),
     example="optax polynomial --init-value 0.01 --end-value 0.0001 --power 2 --transition-steps 1000 "
@@ -1169,7 +1238,7 @@ EXPONENTIAL_DECAY = _register(
     horizon=_exponential_horizon,
     horizon_text="until the rate reaches end_value, or 1% of init_value (at most 10^6 rows; "
     f"{OPEN_ROWS} if it does not decay)",
-    warn=lambda p, n: _exponential_traps(p, "init_value", p["init_value"]) + _float32_count(n),
+    warn=lambda p, n: _exponential_traps(p, "init_value", p["init_value"], n) + _float32_count(n),
     annotate=lambda p, n: (_phases(n, ("hold", 0, max(p["transition_begin"], 0)))
                            if p["transition_steps"] > 0 and p["decay_rate"] != 0 else Annotations()),
     derived=lambda p: ({"factor per step": p["decay_rate"] ** (1 / p["transition_steps"])}
