@@ -452,7 +452,8 @@ def test_emitted_code_reproduces_the_curve(transformers, name):
         exec(compile(script, f"<emitted {name}>", "exec"), namespace)  # noqa: S102
     assert np.array_equal(np.array(namespace["lrs"]), curve.lr)
     assert [float(line) for line in printed.getvalue().split()] == namespace["lrs"]
-    found = re.search(r"#   TrainingArguments\((.*)\)", script)
+    comments = " ".join(line[2:] for line in script.splitlines() if line.startswith("# "))
+    found = re.search(r"TrainingArguments\((.*)\)", comments)
     if found is not None:  # the TrainingArguments it names give Trainer the same scheduler
         trainer_args = eval(f"dict({found.group(1)})")  # noqa: S307
         params = {"lr": trainer_args["learning_rate"], "max_steps": trainer_args.get("max_steps", len(curve)),

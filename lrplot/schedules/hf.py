@@ -1135,13 +1135,21 @@ def annotate_min_lr(params: Mapping[str, Any], n: int) -> Annotations:
 # --- emitted code ---------------------------------------------------------------------------------
 
 
+def _comment(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, 96, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return '"' + value + '"' if '"' not in value and "\\" not in value else repr(value)
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f'"{k}": {_literal(v)}' for k, v in value.items()) + "}"
     return repr(value)
 
 
@@ -1171,10 +1179,9 @@ def emitter(name: str, schedule_params: tuple[Param, ...]):
                 arguments.append(f"num_training_steps={total}")
         if kwargs:
             arguments.append(f"scheduler_specific_kwargs={_literal(kwargs)}")
-        out = [
-            f"# {label} (transformers {ORIGINS[name]}), as lrplot draws it: optimizer update t trains",
-            f"# with row t of lrplot's curve (t = 0..{rows - 1}).",
-        ]
+        unit = "epoch" if plateau else "optimizer update"
+        out = _comment(f"{label} (transformers.{ORIGINS[name]}), as lrplot draws it: {unit} t trains "
+                       f"with row t of lrplot's curve (t = 0..{rows - 1}).")
         if not plateau:
             trainer = [f"learning_rate={params['lr']!r}", f'lr_scheduler_type="{kind}"']
             if name != "constant" and params["num_warmup_steps"]:
@@ -1183,8 +1190,7 @@ def emitter(name: str, schedule_params: tuple[Param, ...]):
                 trainer.append(f"max_steps={params['num_training_steps']}")
             if kwargs:
                 trainer.append(f"lr_scheduler_kwargs={_literal(kwargs)}")
-            out += ["# Trainer builds the same scheduler from",
-                    f"#   TrainingArguments({', '.join(trainer)})"]
+            out += _comment(f"Trainer builds the same scheduler from TrainingArguments({', '.join(trainer)})")
         out += [
             "import torch",
             "import transformers",
