@@ -526,21 +526,29 @@ def nan_from(params: Mapping[str, Any], pcts: Sequence[float], first_epoch=resum
     ends = phase_ends(pcts)
     if ends[-1] != ends[-2]:
         return None
-    per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
+    per_epoch, first = params["steps_per_epoch"], first_epoch(params) * params["steps_per_epoch"]
+    found = first_reaching(ends[-1], first, _batches(params), n_epoch=params["n_epoch"],
+                           steps_per_epoch=per_epoch)
+    return None if found is None else found - first
+
+
+def first_reaching(end: np.float32, low: int, high: int, *, n_epoch: int, steps_per_epoch: int) -> int | None:
+    """The first training batch g in low..high−1 whose float32 position is at least ``end`` (the
+    positions never decrease: a binary search), or None."""
 
     def reached(g: int) -> bool:
-        pos = train_positions(np.array([float(g)]), n_epoch=epochs, steps_per_epoch=per_epoch)
-        return bool(pos.astype(np.float32)[0] >= ends[-1])
+        pos = train_positions(np.array([float(g)]), n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+        return bool(pos.astype(np.float32)[0] >= end)
 
-    low, high = first_epoch(params) * per_epoch, epochs * per_epoch - 1
-    if not reached(high):
+    if high <= low or not reached(high - 1):
         return None
     if reached(low):
-        return 0
-    while high - low > 1:  # positions never decrease: the first batch that reaches the end
+        return low
+    low, high = low, high - 1  # reached(high), not reached(low)
+    while high - low > 1:
         middle = (low + high) // 2
         low, high = (low, middle) if reached(middle) else (middle, high)
-    return high - first_epoch(params) * per_epoch
+    return high
 
 
 def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed) -> int:
@@ -550,9 +558,19 @@ def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, f
     if _batches(params) < SHARED_FROM:
         return 0
     first = first_epoch(params) * params["steps_per_epoch"]
-    pos = positions32(first, n, n_epoch=params["n_epoch"], steps_per_epoch=params["steps_per_epoch"])
-    idx, p = phase_positions(pos, pcts)
-    return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
+    x = positions32(first, n, n_epoch=params["n_epoch"], steps_per_epoch=params["steps_per_epoch"])
+    if np.any(x[1:] < x[:-1]):
+        idx, p = phase_positions(x, pcts)
+        return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
+    ends = phase_ends(pcts)
+    bounds = [0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n]
+    same = 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for phase in range(len(pcts)):
+            q = x[bounds[phase] : bounds[phase + 1]] - ends[phase]
+            np.divide(q, ends[phase + 1] - ends[phase], out=q)
+            same += int(np.count_nonzero(q[1:] == q[:-1]))
+    return same
 
 
 def float32_warnings(params: Mapping[str, Any], pcts: Sequence[float], n: int,
@@ -604,10 +622,9 @@ def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int
         begin = epoch * per_epoch
         if not 0 <= begin - first < n or ends[cycle] == ends[cycle - 1]:
             continue
-        window = np.arange(begin, begin + per_epoch, dtype=np.float64)
-        pos = train_positions(window, n_epoch=epochs, steps_per_epoch=per_epoch)
-        late = int(np.count_nonzero(pos.astype(np.float32) < ends[cycle]))
-        found.append((cycle + 1, epoch, late))
+        restart = first_reaching(ends[cycle], begin, begin + per_epoch, n_epoch=epochs,
+                                 steps_per_epoch=per_epoch)
+        found.append((cycle + 1, epoch, (begin + per_epoch if restart is None else restart) - begin))
     return found
 
 
