@@ -72,7 +72,6 @@ class JsonObject(Param):
     Which keys it may hold is the schedule's business (checked when it resolves)."""
 
     metavar = "JSON"
-    default_value = SchedulerKwargs()
 
     def allowed(self) -> str:
         return 'a JSON object, e.g. \'{"num_cycles": 2}\''
