@@ -312,7 +312,8 @@ def _found(node: ast.Call, src: _Source, filled: Mapping[str, Any], lr: float | 
     holes: list[str] = []
     params = {p.name: p for p in schedule.params}
     native = {theirs: ours for ours, theirs in schedule.native.items()}
-    signature = list(schedule.signature)
+    # A method's own object (learn.fit_one_cycle) is the callee's, not an argument.
+    signature = [name for name in schedule.signature if name != "self"]
     if len(args) > len(signature):
         if not signature:
             raise CodeError(

@@ -16,7 +16,7 @@ from lrplot.errors import LrplotError
 from lrplot.params import Real, Series, Switch
 from lrplot.registry import all_schedules
 
-from .conftest import run_cli
+from .conftest import run_cli, write_metrics
 
 SCHEDULES = all_schedules()
 # Schedules whose library signature lrplot knows: their calls can be written positionally.
@@ -68,7 +68,7 @@ class TestTheIssueExamples:
         result = run_cli(["code", str(script), "--steps", "20", "-o", "-"])
         assert result.code == 0, result.stderr
         header = result.stdout.splitlines()[0]
-        assert header.startswith("step,sequential") and ",exponential" in header
+        assert header.startswith('step,"sequential') and ",exponential" in header
         config = tmp_path / "same.yaml"
         config.write_text(
             "steps: 20\nschedules:\n"
@@ -223,7 +223,7 @@ def as_flag(name: str, value: Any, param) -> list[str]:
 def test_code_gives_the_flags_csv_for_every_schedule(key, data, tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("code")
     monkeypatch.chdir(folder)
-    (folder / "val.csv").write_text("epoch,val_loss\n" + "".join(f"{i},{1 / (i + 1)}\n" for i in range(30)))
+    write_metrics(folder)
     schedule = SCHEDULES[key]
     params = {p.name: p for p in schedule.params}
     values = perturbed(example_values(key), key, data.draw)

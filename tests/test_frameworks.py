@@ -20,7 +20,7 @@ from lrplot.engine import lookup
 from lrplot.frameworks import FRAMEWORKS, WORDS
 from lrplot.registry import FAST_FROM, all_schedules, schedules_of
 
-from .conftest import run_cli
+from .conftest import run_cli, write_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEDULES = all_schedules()
@@ -63,7 +63,7 @@ def test_a_namespace_imports_no_other_framework_nor_any_library(framework):
 def test_every_schedule_runs_its_example_and_has_help(key, tmp_path, monkeypatch):
     schedule = COMMANDS[key]
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "val.csv").write_text("epoch,val_loss\n" + "".join(f"{i},{1 / (i + 1)}\n" for i in range(30)))
+    write_metrics(tmp_path)
     words = shlex.split(schedule.example)
     result = run_cli([*words, "-o", "-"])
     assert result.code == 0, (schedule.example, result.stderr)
