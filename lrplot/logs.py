@@ -478,7 +478,7 @@ def _ints(cells: list[str], name: str, step_name: str, shown: str) -> np.ndarray
     whole = values.astype(np.int64)
     if not np.array_equal(whole, values):
         bad = values[whole != values][0]
-        raise fail(shown, f"{step_name} {bad!r} is not a whole number")
+        raise fail(shown, f"{step_name} {float(bad):g} is not a whole number")
     return whole
 
 

@@ -95,7 +95,7 @@ def load(path: str | Path, column: str | None = None, base_dir: Path | None = No
         data = _load_json(text, shown)
         if isinstance(data, dict) and "log_history" in data:
             return _from_log(logs.hf_metric(data, shown, column), shown, target)
-        values, lines = _parse_json(data, shown), None
+        values, lines, column = _parse_json(data, shown), None, None
     else:
         values, lines, column = _parse_lines(text, shown)
     array = np.asarray(values, dtype=np.float64)
