@@ -255,6 +255,49 @@ def test_warnings_point_at_the_rows_they_name():
     assert lr[9] < 0.49 and lr[10] == pytest.approx(0.5) and lr[2] == pytest.approx(np.log(2) / np.log(100))
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.floats(-3.0, 3.0), st.integers(1, 50), st.booleans(), st.integers(-1, 60), st.integers(1, 120))
+def test_the_negative_rate_warning_names_the_first_negative_row(rate, size, staircase, last, n):
+    got = curve("deepspeed.lr-range-test", lr_range_test_step_rate=rate, lr_range_test_step_size=size,
+                lr_range_test_staircase=staircase, last_batch_iteration=last, steps=n)
+    negative = np.flatnonzero(got.lr[1:] < 0)
+    named = [w for w in got.warnings if "it is below 0" in w]
+    assert bool(named) == bool(negative.size), (got.warnings, got.lr)
+    if named:
+        assert f"from step {negative[0] + 1} it is below 0" in named[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.floats(-1.0, 1.0), st.one_of(st.just(0.0), st.floats(0.01, 1.0)), st.integers(1, 20),
+       st.integers(1, 10), st.integers(-1, 30), st.integers(1, 120))
+def test_the_momentum_warning_names_the_first_row_outside_0_1(rate, top, size, first, last, n):
+    got = curve("deepspeed.one-cycle", cycle_min_lr=0.001, cycle_max_lr=0.01, cycle_first_step_size=first,
+                cycle_min_mom=0.0, cycle_max_mom=top, decay_step_size=size, decay_mom_rate=rate,
+                last_batch_iteration=last, steps=n)
+    momentum = got.series["momentum"]
+    outside = np.flatnonzero((momentum[1:] > 1) | (momentum[1:] < 0))
+    named = [w for w in got.warnings if "the momentum is" in w]
+    assert bool(named) == bool(outside.size), (got.warnings, momentum)
+    if named:
+        assert f"from step {outside[0] + 1} the momentum" in named[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["warmup-lr", "warmup-decay-lr", "warmup-cosine-lr"]), st.integers(1, 30),
+       st.integers(1, 60), st.sampled_from([0.0, 0.01]), st.integers(-1, 3), st.integers(1, 40))
+def test_the_idle_start_warning_fires_when_the_first_updates_are_0(name, warmup, total, low, last, n):
+    params: dict[str, Any] = {"warmup_num_steps": warmup, "last_batch_iteration": last, "lr": 0.1}
+    params.update({"warmup_min_ratio": low * 10} if name == "warmup-cosine-lr" else {"warmup_min_lr": low})
+    if name != "warmup-lr":
+        params["total_num_steps"] = total
+    got = curve(f"deepspeed.{name}", **params, steps=n)
+    idle = [w for w in got.warnings if w.startswith(("rows 0 and 1 are", "row 0 is 0"))]
+    zeros = last == -1 and got.lr[0] == 0
+    assert bool(idle) == zeros, (got.warnings, got.lr[:2])
+    if idle and n > 1:
+        assert idle[0].startswith("rows 0 and 1") == (got.lr[1] == 0)
+
+
 # --- refusals ----------------------------------------------------------------------------------------
 
 REFUSALS = [
@@ -338,45 +381,52 @@ def test_auto_values_come_from_the_command_line():
     assert len(got.lr) == 500 and got.lr.max() == 3e-4
 
 
-def test_a_missing_auto_value_names_the_key_and_its_flag():
+def test_missing_auto_values_are_named_with_what_fills_them():
     with pytest.raises(Invalid) as caught:
         ds.from_config(HF_AUTO, {"warmup_min_lr": 0, "warmup_max_lr": 1e-3, "warmup_num_steps": 10})
-    message = caught.value.render(lambda name: name)
-    assert message == ('scheduler.params.total_num_steps is "auto" in the DeepSpeed config: give it on the '
-                       "command line with --total-num-steps")
-
-
-@pytest.mark.parametrize(("section", "overrides", "fragment"), [
-    ([1, 2], {}, 'the DeepSpeed config\'s "scheduler" must be a mapping with "type" and "params"'),
-    ({"params": {}}, {},
-     'needs a "type": one of WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest'),
-    ({"type": "WarmupCosine", "params": {}}, {},
-     "DeepSpeed does not recognize LR scheduler WarmupCosine (did you mean WarmupCosineLR?)"),
-    ({"type": "WarmupLR"}, {}, 'needs "params", a mapping (DeepSpeed calls WarmupLR(optimizer, **params)'),
-    ({"type": "WarmupLR", "params": {"warmup_steps": 10}}, {},
-     "WarmupLR takes no parameter warmup_steps (did you mean warmup_num_steps?)"),
-    ({"type": "WarmupLR", "params": {"lr": 0.1}}, {}, "WarmupLR takes no parameter lr"),
-    ({"type": "WarmupLR", "params": {}, "param": {}}, {}, 'takes "type" and "params", not \'param\''),
-    ({"type": "WarmupLR", "params": {"warmup_num_steps": 1000.0}}, {},
-     "scheduler.params.warmup_num_steps must be an integer, got 1000.0: DeepSpeed refuses a float there"),
-    ({"type": "LRRangeTest", "params": {"lr_range_test_step_size": 20.0}}, {},
-     "scheduler.params.lr_range_test_step_size must be an integer"),
-    ({"type": "WarmupDecayLR", "params": {"total_num_steps": 10, "warmup_max_lr": None}}, {},
-     "scheduler.params.warmup_max_lr is null"),
-    ({"type": "WarmupLR", "params": {"warmup_num_steps": 100}}, {"warmup_num_steps": "200"},
-     "scheduler.params.warmup_num_steps is 100 in the DeepSpeed config, but --warmup-num-steps gives 200"),
-])
-def test_config_sections_deepspeed_would_refuse(section, overrides, fragment):
+    assert caught.value.render(lambda name: name) == (
+        'scheduler.params.total_num_steps is "auto" in the DeepSpeed config: give it on the command line '
+        "with --set total_num_steps=VALUE")
     with pytest.raises(Invalid) as caught:
-        ds.from_config(section, overrides)
+        ds.from_config(HF_AUTO, {"warmup_max_lr": 1e-3})
+    assert caught.value.render(lambda name: name) == (
+        "scheduler.params.warmup_min_lr, scheduler.params.warmup_num_steps and "
+        'scheduler.params.total_num_steps are "auto" in the DeepSpeed config: give them on the command line '
+        "with --set warmup_min_lr=VALUE --set warmup_num_steps=VALUE --set total_num_steps=VALUE")
+
+
+@pytest.mark.parametrize(("section", "fragment"), [
+    ([1, 2], 'the DeepSpeed config\'s "scheduler" must be a mapping with "type" and "params"'),
+    ({"params": {}}, 'needs a "type": one of WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle, LRRangeTest'),
+    ({"type": "WarmupCosine", "params": {}},
+     "DeepSpeed does not recognize LR scheduler WarmupCosine (did you mean WarmupCosineLR?)"),
+    ({"type": "WarmupLR"}, 'needs "params", a mapping (DeepSpeed calls WarmupLR(optimizer, **params)'),
+    ({"type": "WarmupLR", "params": {"warmup_steps": 10}},
+     "WarmupLR takes no parameter warmup_steps (did you mean warmup_num_steps?): DeepSpeed would fail"),
+    ({"type": "WarmupLR", "params": {"lr": 0.1}}, "WarmupLR takes no parameter lr"),
+    ({"type": "WarmupLR", "params": {}, "param": {}}, 'takes "type" and "params", not \'param\''),
+    ({"type": "WarmupLR", "params": {"warmup_num_steps": 1000.0}},
+     "scheduler.params.warmup_num_steps must be an integer, got 1000.0: DeepSpeed refuses a float there"),
+    ({"type": "LRRangeTest", "params": {"lr_range_test_step_size": 20.0}},
+     "scheduler.params.lr_range_test_step_size must be an integer"),
+    ({"type": "WarmupDecayLR", "params": {"total_num_steps": 10, "warmup_max_lr": None}},
+     "scheduler.params.warmup_max_lr is null"),
+])
+def test_config_sections_deepspeed_would_refuse(section, fragment):
+    with pytest.raises(Invalid) as caught:
+        ds.from_config(section, {})
     assert fragment in caught.value.render(lambda name: name)
 
 
-def test_config_values_and_overrides_that_agree_or_add():
+def test_the_command_line_fills_or_replaces_the_sections_values():
     section = {"type": "WarmupLR", "params": {"warmup_num_steps": 100, "warmup_max_lr": None}}
-    key, params = ds.from_config(section, {"warmup_num_steps": "100", "warmup_type": "linear", "label": "x"})
-    assert params == {"warmup_num_steps": 100, "warmup_type": "linear"}
+    key, params = ds.from_config(section, {"warmup_num_steps": "200", "warmup_type": "linear", "label": "x"})
     assert key == "deepspeed.warmup_lr"
+    assert params == {"warmup_num_steps": "200", "warmup_type": "linear"}
+    # A value the command line replaces is not checked as the config's.
+    _, params = ds.from_config({"type": "WarmupLR", "params": {"warmup_num_steps": 1000.0}},
+                               {"warmup_num_steps": 10})
+    assert params == {"warmup_num_steps": 10}
 
 
 def test_config_types_deepspeed_takes_from_torch():
@@ -386,6 +436,91 @@ def test_config_types_deepspeed_takes_from_torch():
     assert key == "cosine" and params == {"t_max": 20, "eta_min": 0.001, "lr": 0.1}
     key, params = ds.from_config({"type": "StepLR", "params": {"step_size": 5}}, {})
     assert key == "step" and params == {"step_size": 5}
+    with pytest.raises(Invalid) as caught:
+        ds.from_config({"type": "StepLR", "params": {"step": 5}}, {})
+    assert caught.value.render(str) == ("StepLR takes no parameter step (did you mean step_size?): lrplot's "
+                                        "step takes step_size, gamma")
+
+
+# A whole DeepSpeed config, as DeepSpeed's documentation writes one, and Hugging Face's with "auto".
+DS_CONFIG = {
+    "train_batch_size": 8,
+    "gradient_accumulation_steps": 4,
+    "optimizer": {"type": "Adam", "params": {"lr": 0.00015, "betas": [0.8, 0.999], "eps": 1e-8,
+                                             "weight_decay": 3e-7}},
+    "scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 1000, "warmup_num_steps": 50}},
+    "fp16": {"enabled": True},
+    "zero_optimization": True,
+}
+HF_CONFIG = {
+    "fp16": {"enabled": "auto"},
+    "optimizer": {"type": "AdamW", "params": {"lr": "auto", "betas": "auto", "eps": "auto",
+                                              "weight_decay": "auto"}},
+    "scheduler": {"type": "WarmupCosineLR",
+                  "params": {"total_num_steps": "auto", "warmup_num_steps": "auto"}},
+    "zero_optimization": {"stage": 2},
+    "gradient_accumulation_steps": "auto",
+    "train_batch_size": "auto",
+    "train_micro_batch_size_per_gpu": "auto",
+}
+
+
+def test_a_whole_config_gives_its_schedule_and_the_optimizers_lr():
+    assert ds.read_config(DS_CONFIG, {}) == [
+        ("deepspeed.warmup_cosine_lr", {"total_num_steps": 1000, "warmup_num_steps": 50, "lr": 0.00015})]
+    assert ds.read_config(DS_CONFIG, {"batches_per_epoch": 40, "scheduler.params.warmup_num_steps": 5}) == [
+        ("deepspeed.warmup_cosine_lr",
+         {"total_num_steps": 1000, "warmup_num_steps": 5, "lr": 0.00015, "steps_per_epoch": 10})]
+    filled = ds.read_config(HF_CONFIG, {"optimizer.params.lr": 3e-4, "warmup_num_steps": 10,
+                                        "total_num_steps": 100, "gradient_accumulation_steps": 2,
+                                        "batches_per_epoch": 20})
+    assert filled == [("deepspeed.warmup_cosine_lr",
+                       {"total_num_steps": 100, "warmup_num_steps": 10, "lr": 3e-4, "steps_per_epoch": 10})]
+
+
+@pytest.mark.parametrize(("document", "values", "fragment"), [
+    ({"train_batch_size": 8}, {}, 'the DeepSpeed config has no "scheduler" section'),
+    (HF_CONFIG, {"warmup_num_steps": 10, "total_num_steps": 100},
+     'optimizer.params.lr is "auto" in the DeepSpeed config: give it on the command line with '
+     "--set lr=VALUE"),
+    ({"scheduler": {"type": "WarmupCosineLR", "params": {"total_num_steps": 10}}}, {},
+     "the DeepSpeed config gives no optimizer lr (optimizer.params.lr), and WarmupCosineLR scales it: give "
+     "it with --set lr=VALUE"),
+    ({"scheduler": {"type": "WarmupLR", "params": {}}}, {}, "WarmupLR takes it as warmup_max_lr"),
+    (DS_CONFIG, {"warmup_steps": 3},
+     "--set warmup_steps: not a key of the DeepSpeed config's scheduler (did you mean warmup_num_steps?)"),
+    (DS_CONFIG, {"batches_per_epoch": 10},
+     "10 batches per epoch are not a whole number of updates of 4 batches (gradient_accumulation_steps)"),
+    (HF_CONFIG, {"lr": 1e-3, "warmup_num_steps": 10, "total_num_steps": 100, "batches_per_epoch": 10},
+     'gradient_accumulation_steps is "auto" in the DeepSpeed config: give it with --set '
+     "gradient_accumulation_steps=VALUE"),
+])
+def test_whole_configs_that_are_refused(document, values, fragment):
+    with pytest.raises(Invalid) as caught:
+        ds.read_config(document, values)
+    assert fragment in caught.value.render(str)
+
+
+def test_schedules_that_overwrite_the_optimizers_lr_need_none():
+    document = {"scheduler": {"type": "WarmupDecayLR", "params": {"total_num_steps": 10}}}
+    assert ds.read_config(document, {}) == [("deepspeed.warmup_decay_lr", {"total_num_steps": 10})]
+    document = {"scheduler": {"type": "WarmupLR", "params": {"warmup_max_lr": 0.1}}}
+    assert ds.read_config(document, {}) == [("deepspeed.warmup_lr", {"warmup_max_lr": 0.1})]
+
+
+def test_lrplot_run_reads_a_deepspeed_config_as_the_flags_give_it(tmp_path):
+    path = tmp_path / "ds_config.json"
+    path.write_text(json.dumps(HF_CONFIG))
+    ours = run_cli(["run", str(path), "--set", "lr=3e-4", "--set", "warmup_num_steps=10",
+                    "--set", "total_num_steps=100", "-o", "-"])
+    flags = run_cli(["deepspeed", "warmup-cosine-lr", "--lr", "3e-4", "--warmup-num-steps", "10",
+                     "--total-num-steps", "100", "-o", "-"])
+    assert ours.code == 0 and flags.code == 0, (ours.stderr, flags.stderr)
+    assert ours.stdout == flags.stdout
+    missing = run_cli(["run", str(path), "-o", "-"])
+    assert missing.code != 0 and missing.stdout == ""
+    lines = missing.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--set warmup_num_steps=VALUE" in lines[0], missing.stderr
 
 
 # --- the real library --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -199,8 +199,10 @@ def warmup_decay_lr(
     warmup_type: str,
     last_batch_iteration: int,
 ) -> np.ndarray:
-    """WarmupLR's warm-up, then γ(k) = max(0, (T − k)/max(1, T − W)) for k ≥ W: a straight line
-    from η_max at k = W to η_min at k = T = total_num_steps, and η_min after it.
+    """η(k) = η_min + (η_max − η_min)·γ(k) at iteration k = last_batch_iteration + t (row t ≥ 1;
+    row 0: η_min): γ(k) = ln(k+1)/ln W (log) or k/W (linear) for k < W = max(2, warmup_num_steps),
+    then γ(k) = max(0, (T − k)/max(1, T − W)): a straight line from η_max at k = W down to η_min at
+    k = T = total_num_steps, and η_min after it.
 
     >>> warmup_decay_lr(np.arange(7.0), lr=1.0, total_num_steps=4, warmup_min_lr=0.0, warmup_max_lr=1.0,
     ...                 warmup_num_steps=2, warmup_type="linear", last_batch_iteration=-1)
@@ -235,9 +237,11 @@ def warmup_cosine_lr(
     warmup_type: str,
     last_batch_iteration: int,
 ) -> np.ndarray:
-    """η(k) = lr·ρ(k): in the warm-up (k < W) ρ = ρ_w + γ(k)·(1 − ρ_w) with WarmupLR's γ; after
-    it ρ = max(0, ρ_c + (1 − ρ_c)·(1 + cos(π·p))/2) with p = min(1, (k − W + 1)/max(1, T − W)),
-    so the cosine reaches its floor ρ_c = cos_min_ratio at k = T − 1 and stays there. Row 0 is 0.
+    """η(k) = lr·ρ(k) at iteration k = last_batch_iteration + t (row t ≥ 1; row 0: 0): in the
+    warm-up (k < W = max(2, warmup_num_steps)) ρ = ρ_w + γ(k)·(1 − ρ_w), γ(k) = ln(k+1)/ln W (log)
+    or k/W (linear); after it ρ = max(0, ρ_c + (1 − ρ_c)·(1 + cos(π·p))/2) with
+    p = min(1, (k − W + 1)/max(1, T − W)): the cosine reaches its floor ρ_c = cos_min_ratio at
+    k = T − 1 (T = total_num_steps) and stays there.
 
     >>> warmup_cosine_lr(np.arange(6.0), lr=1.0, total_num_steps=4, warmup_min_ratio=0.0, warmup_num_steps=2,
     ...                  cos_min_ratio=0.0, warmup_type="linear", last_batch_iteration=-1)
@@ -309,9 +313,11 @@ def one_cycle_lr(
     decay_step_size: int,
     last_batch_iteration: int,
 ) -> np.ndarray:
-    """In the cycle (k < S): η = η_min + (η_max − η_min)·s(b) with :func:`cycle_scale` s at
-    b = k + 1, up from η_min over cycle_first_step_size steps and back over the second half; after
-    it η_min / (1 + decay_lr_rate·(b − S)/decay_step_size) (η_min when either is 0).
+    """At iteration k = last_batch_iteration + t (row t ≥ 1; row 0: η_min) and batch b = k + 1:
+    in the cycle (k < S, S both halves) η = η_min + (η_max − η_min)·s(b), s rising from 0 to 1
+    over cycle_first_step_size steps and back over the second half (:func:`cycle_scale`: stairs
+    with a stair count); after it η_min / (1 + decay_lr_rate·(b − S)/decay_step_size) (η_min when
+    either is 0).
 
     >>> one_cycle_lr(np.arange(6.0), lr=1.0, cycle_min_lr=0.0, cycle_max_lr=1.0, decay_lr_rate=0.0,
     ...              cycle_first_step_size=2, cycle_second_step_size=None, cycle_first_stair_count=0,
@@ -385,8 +391,9 @@ def lr_range_test_lr(
     lr_range_test_staircase: bool,
     last_batch_iteration: int,
 ) -> np.ndarray:
-    """η(k) = η_0·(1 + rate·i), i = (k + 1)/step_size, or ⌊(k + 1)/step_size⌋ with the staircase:
-    a straight climb (or stairs) from η_0 = lr_range_test_min_lr.
+    """η(k) = η_0·(1 + rate·i) at iteration k = last_batch_iteration + t (row t ≥ 1; row 0: η_0),
+    with i = (k + 1)/step_size, or ⌊(k + 1)/step_size⌋ with the staircase: a straight climb (or
+    stairs) from η_0 = lr_range_test_min_lr.
 
     >>> lr_range_test_lr(np.arange(5.0), lr=1.0, lr_range_test_min_lr=1.0, lr_range_test_step_size=2,
     ...                  lr_range_test_step_rate=1.0, lr_range_test_staircase=True, last_batch_iteration=-1)
@@ -692,7 +699,7 @@ def _warmup_warnings(params: Mapping[str, Any], n: int) -> list[str]:
 
 def _idle_start(params: Mapping[str, Any], n: int, floor: float, what: str) -> list[str]:
     """Rows 0 and 1 of a fresh run are the warm-up's floor: 0 trains nothing."""
-    if params["last_batch_iteration"] != -1 or floor != 0 or n < 2:
+    if params["last_batch_iteration"] != -1 or floor != 0:
         return []
     return [f"rows 0 and 1 are {what} 0: the constructor sets it for the first update, and the first "
             "step() computes iteration 0, the warm-up's start again, so two updates change no weight"]
@@ -739,7 +746,7 @@ def warn_warmup_cosine_lr(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
     warmup = warmup_length(params["warmup_num_steps"])
     found = []
     if last == -1:
-        idle = params["warmup_min_ratio"] == 0 and n > 1
+        idle = params["warmup_min_ratio"] == 0
         found.append(("rows 0 and 1 are 0" if idle else "row 0 is 0") + ": WarmupCosineLR's constructor "
                      "sets the rate to 0 'before it has started', whatever warmup_min_ratio, and row 1 is "
                      "warmup_min_ratio x lr" + (" = 0" if idle else "") + ", so "
@@ -791,17 +798,34 @@ def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
     return tuple(found + _resumed(params, "lr (--lr) and beta1 (AdamW's 0.9)"))
 
 
+def _first_row_where(estimate: float, n: int, test: Callable[[np.ndarray], np.ndarray]) -> int | None:
+    """The first row among 1..n−1 where ``test`` of the curve holds, given a closed-form estimate of
+    it: the rows around the estimate are checked with the curve itself (rounding may move it)."""
+    if not estimate < n + 2:  # past the rows, or not finite
+        return None
+    estimate = max(estimate, 1.0)
+    around = np.arange(max(1, math.floor(estimate) - 2), min(n, math.floor(estimate) + 3), dtype=np.float64)
+    hits = around[test(around)]
+    return int(hits[0]) if hits.size else None
+
+
 def _momentum_past_one(params: Mapping[str, Any], n: int) -> int | None:
     """The first row whose decayed momentum leaves [0, 1], if it is among the n rows."""
     rate, size, top = params["decay_mom_rate"], params["decay_step_size"], params["cycle_max_mom"]
     if not _decays(size, rate) or top == 0:
         return None
     total = _cycle_sizes(params["cycle_first_step_size"], params["cycle_second_step_size"])[2]
-    # top·(1 + rate·i/size) > 1 (rising) or < 0 (falling) from interval i on
+    # top·(1 + rate·i/size) passes 1 (rising) or 0 (falling) at interval i = bound, row total + i.
     bound = (1 / top - 1) / rate * size if rate > 0 else -size / rate
-    i = math.floor(bound) + 1
-    row = int(total + i) - params["last_batch_iteration"] - 1
-    return row if 0 < row < n else None
+    estimate = total + bound - params["last_batch_iteration"] - 1
+    momentum_params = {p.name: params[p.name] for p in ONE_CYCLE_PARAMS if p.name != "lr" and
+                       p.name not in ("cycle_min_lr", "cycle_max_lr", "decay_lr_rate")}
+
+    def outside(t: np.ndarray) -> np.ndarray:
+        momentum = one_cycle_momentum(t, **momentum_params)["momentum"]
+        return (momentum > 1) if rate > 0 else (momentum < 0)
+
+    return _first_row_where(estimate, n, outside)
 
 
 def warn_lr_range_test(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
@@ -810,14 +834,14 @@ def warn_lr_range_test(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
     if rate < 0 and params["lr_range_test_min_lr"] > 0:
         # 1 + rate·i < 0 from i > -1/rate; i = (k + 1)/size (floored with the staircase).
         bound = -1 / rate
-        if params["lr_range_test_staircase"]:
-            k1 = (math.floor(bound) + 1) * size
-        else:
-            k1 = math.floor(bound * size) + 1
-        row = k1 - params["last_batch_iteration"] - 1
-        if row < n:
+        stairs = params["lr_range_test_staircase"] and math.isfinite(bound)
+        estimate = (math.floor(bound) + 1) * size if stairs else bound * size
+        estimate -= params["last_batch_iteration"] + 1
+        plain = {p.name: params[p.name] for p in LR_RANGE_TEST_PARAMS}
+        row = _first_row_where(estimate, n, lambda t: lr_range_test_lr(t, **plain) < 0)
+        if row is not None:
             found.append(f"lr_range_test_step_rate {rate:g} is negative: the rate falls, and from step "
-                         f"{max(row, 1)} it is below 0 (DeepSpeed does not stop it)")
+                         f"{row} it is below 0 (DeepSpeed does not stop it)")
     return tuple(found + _resumed(params, "lr (--lr)"))
 
 
@@ -1041,17 +1065,21 @@ INT_CHECKED = frozenset({"warmup_num_steps", "lr_range_test_step_size"})
 AUTO = "auto"
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+def _fill(name: str) -> str:
+    """How the command line fills a key of the config: ``lrplot run CONFIG --set key=VALUE``."""
+    return f"--set {name}=VALUE"
 
 
-def from_config(section: Mapping[str, Any], overrides: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def from_config(
+    section: Mapping[str, Any], overrides: Mapping[str, Any], *, missing: Sequence[tuple[str, str]] = ()
+) -> tuple[str, dict[str, Any]]:
     """The schedule and raw parameters (lrplot's names) of a DeepSpeed config's "scheduler" section:
     ``{"type": "WarmupLR", "params": {...}}``, DeepSpeed's own class names, or the name of a torch
-    scheduler (DeepSpeed falls back to torch.optim.lr_scheduler). A value "auto" (the Hugging Face
-    integration's placeholder) comes from ``overrides``, the command line's values by lrplot name;
-    an override may also add a parameter the section leaves out (and ``lr``, the optimizer's rate),
-    but not contradict one it sets.
+    scheduler (DeepSpeed falls back to torch.optim.lr_scheduler). ``overrides`` (the command line's
+    values by lrplot name) fill or replace its parameters: a value "auto" (the Hugging Face
+    integration's placeholder) must come from there. ``lr``, the optimizer's rate, is not the
+    section's; an override gives it. ``missing``: (config key, name to --set) of other "auto"
+    values the command line did not fill, reported with the section's own.
 
     >>> from_config({"type": "WarmupLR", "params": {"warmup_num_steps": "auto"}}, {"warmup_num_steps": 50})
     ('deepspeed.warmup_lr', {'warmup_num_steps': 50})
@@ -1063,9 +1091,8 @@ def from_config(section: Mapping[str, Any], overrides: Mapping[str, Any]) -> tup
     if extra:
         raise Invalid(f'{where} takes "type" and "params", not {literal(", ".join(map(repr, extra)))}')
     kind = section.get("type")
-    known = list(TYPES)
     if not isinstance(kind, str) or not kind:
-        raise Invalid(f'{where} needs a "type": one of {", ".join(known)} (or a torch scheduler\'s '
+        raise Invalid(f'{where} needs a "type": one of {", ".join(TYPES)} (or a torch scheduler\'s '
                       "class name)")
     schedule = _schedule_of(kind)
     if "params" not in section or not isinstance(section["params"], Mapping):
@@ -1075,35 +1102,130 @@ def from_config(section: Mapping[str, Any], overrides: Mapping[str, Any]) -> tup
     names = {p.name: p for p in schedule.params if p.argument}
     native = {schedule.native.get(p, p): p for p in names}
     result: dict[str, Any] = {}
+    unfilled = []
     for key, value in section["params"].items():
         name = native.get(str(key)) or native.get(str(key).lower())
         if name is None:
-            hint = closest(str(key), list(native))
-            raise Invalid(f"{literal(kind)} takes no parameter {show(str(key))}{literal(hint)} (DeepSpeed "
-                          f"would fail with a TypeError); it takes {', '.join(native)}")
+            hint = literal(closest(str(key), list(native)))
+            takes = ("DeepSpeed would fail with a TypeError; it takes" if kind in TYPES
+                     else f"lrplot's {schedule.command} takes")
+            raise Invalid(f"{literal(kind)} takes no parameter {show(str(key))}{hint}: {takes} "
+                          f"{', '.join(native)}")
         param = names[name]
-        path = f"scheduler.params.{key}"
+        path = literal(f"scheduler.params.{key}")
+        if overrides.get(name) is not None:
+            continue  # the command line's, below
         if value == AUTO:
-            if overrides.get(name) is None:
-                raise Invalid(f'{literal(path)} is "auto" in the DeepSpeed config: give it on the command '
-                              f"line with {_flag(name)}")
-            result[name] = overrides[name]
+            unfilled.append((f"scheduler.params.{key}", name))
             continue
         if value is None:
             if param.default is None and not param.required:
                 continue
-            raise Invalid(f"{literal(path)} is null: give a value, or leave it out for DeepSpeed's default")
+            raise Invalid(f"{path} is null: give a value, or leave it out for DeepSpeed's default")
         if name in INT_CHECKED and isinstance(value, float):
-            raise Invalid(f"{literal(path)} must be an integer, got {show(value)}: DeepSpeed refuses a "
-                          "float there (it checks isinstance(value, int))")
-        if overrides.get(name) is not None and _value(param, overrides[name]) != _value(param, value):
-            raise Invalid(f"{literal(path)} is {show(value)} in the DeepSpeed config, but {_flag(name)} "
-                          f"gives {show(overrides[name])}: give one of them (or set it to \"auto\")")
+            raise Invalid(f"{path} must be an integer, got {show(value)}: DeepSpeed refuses a float there "
+                          "(it checks isinstance(value, int))")
         result[name] = value
+    unfilled += missing
+    if unfilled:
+        keys = [literal(key) for key, _ in unfilled]
+        listed = keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
+        fills = " ".join(_fill(name) for _, name in unfilled)
+        raise Invalid(f'{listed} {"is" if len(keys) == 1 else "are"} "auto" in the DeepSpeed config: give '
+                      f"{'it' if len(keys) == 1 else 'them'} on the command line with {fills}")
     for param in schedule.params:
-        if param.name not in result and overrides.get(param.name) is not None:
+        if overrides.get(param.name) is not None:
             result[param.name] = overrides[param.name]
     return schedule.yaml_type, result
+
+
+# --set keys read_config takes besides the schedule's own parameters (also as scheduler.params.X).
+OPTIMIZER_LR = "optimizer.params.lr"
+BATCHES_PER_EPOCH = "batches_per_epoch"
+GRADIENT_ACCUMULATION_STEPS = "gradient_accumulation_steps"
+# The schedules that read the optimizer's lr on a fresh run (the others overwrite it).
+READ_LR = {"WarmupCosineLR": "scales it", "WarmupLR": "takes it as warmup_max_lr when that is not given"}
+
+
+def read_config(document: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The schedule of a DeepSpeed JSON config (for ``lrplot run``): its "scheduler" section (see
+    :func:`from_config`), the optimizer's lr from its "optimizer" section, and, with
+    ``batches_per_epoch``, the updates per epoch (batches / gradient_accumulation_steps).
+    ``values`` (--set) fill or replace the section's parameters (by name, or as
+    ``scheduler.params.NAME``), the optimizer's lr (``lr`` or ``optimizer.params.lr``) and
+    ``gradient_accumulation_steps``."""
+    section = document.get("scheduler")
+    if section is None:
+        raise Invalid('the DeepSpeed config has no "scheduler" section: DeepSpeed then schedules nothing '
+                      "(the optimizer keeps its lr)")
+    if isinstance(section, Mapping) and isinstance(section.get("type"), str):
+        schedule = _schedule_of(section["type"])
+    else:
+        schedule = None  # from_config says what is wrong with it
+    overrides: dict[str, Any] = {}
+    for key, value in values.items():
+        name = "lr" if key == OPTIMIZER_LR else key.removeprefix("scheduler.params.")
+        known = {BATCHES_PER_EPOCH, GRADIENT_ACCUMULATION_STEPS, "lr"}
+        if schedule is not None:
+            known |= {p.name for p in schedule.params} | set(schedule.native.values())
+        if name not in known:
+            hint = literal(closest(name, sorted(known)))
+            raise Invalid(f"--set {literal(key)}: not a key of the DeepSpeed config's scheduler{hint}; "
+                          f"known: {', '.join(sorted(known))}")
+        if schedule is not None:
+            name = {v: k for k, v in schedule.native.items()}.get(name, name)
+        overrides[name] = value
+    missing = []
+    if overrides.get("lr") is None:
+        overrides["lr"] = _optimizer_rate(document, section, schedule)
+        if overrides["lr"] == AUTO:
+            overrides["lr"] = None
+            missing.append((OPTIMIZER_LR, "lr"))
+    epoch = _updates_per_epoch(document, overrides.pop(BATCHES_PER_EPOCH, None),
+                               overrides.pop(GRADIENT_ACCUMULATION_STEPS, None))
+    key, raw = from_config(section, overrides, missing=missing)
+    if epoch is not None:
+        raw["steps_per_epoch"] = epoch
+    return [(key, raw)]
+
+
+def _optimizer_rate(document: Mapping[str, Any], section: Any, schedule: Schedule | None) -> Any:
+    """The optimizer's lr as the config's "optimizer" section gives it (None: not given; "auto":
+    an "auto" the schedule needs). A schedule that reads it on a fresh run refuses to go without it."""
+    optimizer = document.get("optimizer")
+    params = optimizer.get("params") if isinstance(optimizer, Mapping) else None
+    lr = params.get("lr") if isinstance(params, Mapping) else None
+    kind = section.get("type") if isinstance(section, Mapping) else None
+    given = section.get("params") if isinstance(section, Mapping) else None
+    needs = kind in READ_LR and not (kind == "WarmupLR" and isinstance(given, Mapping)
+                                     and given.get("warmup_max_lr") is not None)
+    if kind not in TYPES and schedule is not None:
+        needs = any(p.name == "lr" for p in schedule.params)  # a torch scheduler starts from it
+    if lr == AUTO:
+        return AUTO if needs else None
+    if lr is None and needs:
+        raise Invalid(f"the DeepSpeed config gives no optimizer lr (optimizer.params.lr), and "
+                      f"{literal(kind)} {READ_LR.get(kind, 'starts from it')}: give it with {_fill('lr')}")
+    return lr
+
+
+def _updates_per_epoch(document: Mapping[str, Any], batches: Any, accumulation: Any) -> int | None:
+    """Optimizer updates in an epoch of ``batches`` micro-batches: DeepSpeed's engine steps the
+    optimizer (and the scheduler) every gradient_accumulation_steps of them."""
+    if batches is None:
+        return None
+    if accumulation is None:
+        accumulation = document.get(GRADIENT_ACCUMULATION_STEPS, 1)
+        if accumulation == AUTO:
+            raise Invalid('gradient_accumulation_steps is "auto" in the DeepSpeed config: give it with '
+                          f"{_fill(GRADIENT_ACCUMULATION_STEPS)} to count the updates in an epoch")
+    steps = Integer(GRADIENT_ACCUMULATION_STEPS, "", ge=1).parse(accumulation)
+    batches = Integer(BATCHES_PER_EPOCH, "", ge=1).parse(batches)
+    if batches % steps:
+        raise Invalid(f"{batches} batches per epoch are not a whole number of updates of {steps} batches "
+                      "(gradient_accumulation_steps): DeepSpeed counts batches across epochs, so its "
+                      "epochs hold different numbers of updates; give a multiple")
+    return batches // steps
 
 
 def _schedule_of(kind: str) -> Schedule:
@@ -1116,13 +1238,3 @@ def _schedule_of(kind: str) -> Schedule:
     hint = literal(closest(kind, list(TYPES)))
     raise Invalid(f"DeepSpeed does not recognize LR scheduler {show(kind)}{hint}: "
                   f"use one of {', '.join(TYPES)}, or a class of torch.optim.lr_scheduler")
-
-
-def _value(param: Param, raw: Any) -> Any:
-    """A raw value parsed, to compare a config's value with the command line's; unparsable ones
-    compare as themselves (their own check reports them)."""
-    try:
-        return param.parse(raw)
-    except Invalid:
-        return raw
-
