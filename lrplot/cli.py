@@ -310,6 +310,9 @@ class NamespaceGroup(TyperGroup):
         )
         self.framework = framework
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _raw_values(super().get_params(ctx))
+
     def list_commands(self, ctx: Any) -> list[str]:
         return command_names(self.framework)
 
@@ -577,7 +580,8 @@ def _code(**raw: Any) -> None:
         inherit_run_wide(request, settings)
         where = f"{raw['source'] if raw['source'].endswith('.py') else 'code'}:{item.line}: "
         specs.append(build_spec(item.key, request, Naming("key", where)))
-    specs = labelled(specs, FLAGS)
+    # One schedule is labelled as its flags would label it; several as a comparison of them.
+    specs = labelled(specs, FLAGS) if len(specs) > 1 else specs
     protect(targets, inputs_of(specs))
     emit([compute(spec) for spec in specs], targets, make_view(settings, specs), settings["quiet"])
 

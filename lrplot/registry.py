@@ -250,11 +250,16 @@ def register(schedule: Schedule) -> Schedule:
 
 def schedules_of(framework: str) -> dict[str, Schedule]:
     """The schedules of one framework, by name (importing its module registers them, and no other
-    framework's)."""
+    framework's), in the order its package imports their modules: the order of lrplot list, the
+    README and the help, whichever framework happened to import a module first."""
     from .frameworks import FRAMEWORKS
 
-    importlib.import_module(FRAMEWORKS[framework].package)
-    return {s.name: s for s in REGISTRY.values() if s.framework == framework}
+    package = importlib.import_module(FRAMEWORKS[framework].package)
+    modules = [m.__name__ for m in vars(package).values() if inspect.ismodule(m)]
+    order = {name: index for index, name in enumerate(modules)}
+    own = [s for s in REGISTRY.values() if s.framework == framework]
+    own.sort(key=lambda s: order.get(s.lr.__module__, -1))  # stable: registration order within a module
+    return {s.name: s for s in own}
 
 
 def all_schedules() -> dict[str, Schedule]:

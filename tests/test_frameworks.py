@@ -148,3 +148,22 @@ def test_the_catalog_covers_every_framework():
         assert framework.title in text
     reference = catalog.config_reference()["schedules"]
     assert set(reference) == {s.yaml_type for s in SCHEDULES.values()}
+
+
+@pytest.mark.parametrize("framework", OTHERS)
+def test_a_namespace_command_stays_light(framework, tmp_path):
+    """No pydantic (Typer's coercion), torch, yaml or matplotlib on a namespace command's path."""
+    from .conftest import write_metrics
+    from .test_imports import imported_by
+
+    write_metrics(tmp_path)
+    first = next(s for s in schedules_of(framework).values() if not s.yaml_only)
+    assert imported_by(shlex.split(first.example), tmp_path) == set()
+
+
+def test_torch_order_does_not_depend_on_which_framework_came_first():
+    code = ("import lrplot.schedules.hf\nfrom lrplot.registry import schedules_of\n"
+            "print(','.join(schedules_of('torch')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == ",".join(schedules_of("torch"))
+    assert done.stdout.startswith("exponential,step,")
