@@ -372,8 +372,7 @@ def optax():
 
 
 MAX_ROWS = 2000
-LIVE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                derandomize=False)
+LIVE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 THROUGH_CLI = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
