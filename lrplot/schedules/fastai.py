@@ -266,9 +266,11 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
         for e in np.flatnonzero(~regular).tolist():
             full[e] = _walk((low + e) / epochs, d, per_epoch)
         return full.reshape(-1)[skip : skip + n]
-    # Long epochs: only the batches asked for, a piece at a time.
+    # Long epochs: only the batches asked for, a piece at a time. Every term is a whole number of
+    # the binade's ulps, so (second + (j − 1)·D) + k·D is second + (j − 1 + k)·D exactly.
     out = np.empty(n, dtype=np.float32)
     scratch = np.empty(CHUNK)
+    counts = np.arange(CHUNK, dtype=np.float64)
     for e in range(len(span)):
         first_j = skip if e == 0 else 0
         last_j = min(per_epoch, g0 + n - (low + e) * per_epoch)
@@ -278,9 +280,9 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
             continue
         for j in range(first_j, last_j, CHUNK):
             part = scratch[: min(CHUNK, last_j - j)]
-            part[:] = np.arange(j - 1, j - 1 + len(part), dtype=np.float64)
-            np.multiply(part, step[e], out=part)
-            np.add(part, second[e], out=out[at + j - first_j : at + j - first_j + len(part)])
+            np.multiply(counts[: len(part)], step[e], out=part)
+            rows = slice(at + j - first_j, at + j - first_j + len(part))
+            np.add(part, second[e] + (j - 1) * step[e], out=out[rows])
         if first_j == 0:
             out[at] = start[e]
     return out
