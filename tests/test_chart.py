@@ -1,19 +1,15 @@
 """The terminal chart: golden charts, the layout's limits, and the reduction that keeps the picture.
 
-Golden charts live in tests/golden/charts/ (``.txt`` plain, ``.ansi`` coloured: ``cat`` shows them
-as a terminal would). After an intended change, rewrite them and review the diff:
-
-    LRPLOT_UPDATE_CHARTS=1 pytest tests/test_chart.py
+Golden charts are reviewed files under tests/golden/charts/, made by the recipes in
+tests/snapshots.py and rewritten only by ``python scripts/make_snapshots.py``.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import replace
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,24 +21,11 @@ import lrplot
 from lrplot.engine import Curve
 from lrplot.registry import Annotations, Phase
 from lrplot.render.chart import column_spans, default_height, render_chart, terminal_size
+from tests import snapshots
+from tests.snapshots import plateau_two_cuts, three
 
-CHARTS = Path(__file__).resolve().parent / "golden" / "charts"
-UPDATE = "LRPLOT_UPDATE_CHARTS"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BRAILLE = re.compile("[\u2801-\u28ff]")
-
-
-def assert_golden(name: str, text: str) -> None:
-    """``text`` equals the stored chart ``name``; with LRPLOT_UPDATE_CHARTS=1, it becomes it."""
-    path = CHARTS / name
-    if os.environ.get(UPDATE) == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.exists(), f"{path} is missing: run {UPDATE}=1 pytest {__file__}"
-    expected = path.read_bytes().decode("utf-8")
-    # On failure pytest shows the line diff; if the new chart is right: LRPLOT_UPDATE_CHARTS=1.
-    assert text == expected
 
 
 def plain(text: str) -> str:
@@ -60,44 +43,16 @@ def with_lr(y, label: str = "curve", **changes) -> Curve:
     return replace(base, lr=np.asarray(y, dtype=np.float64), label=label, **changes)
 
 
-def plateau_two_cuts() -> Curve:
-    metrics = [1.0, 0.8, 0.7, 0.7, 0.7, 0.7, 0.65, 0.65, 0.65, 0.65, 0.65, 0.6, 0.6, 0.6]
-    return lrplot.curve("plateau", lr=0.1, metrics=metrics, patience=2, factor=0.5)
-
-
-def three() -> list[Curve]:
-    return [
-        lrplot.curve("cosine", lr=0.01, t_max=100),
-        lrplot.curve("step", lr=0.01, step_size=30, gamma=0.5, steps=101),
-        lrplot.curve("onecycle", max_lr=0.01, total_steps=101),
-    ]
+CHARTS = [name for name in sorted(snapshots.SNAPSHOTS) if name.startswith("charts/")]
 
 
 class TestGolden:
-    def test_cosine(self):
-        chart = render_chart([lrplot.curve("cosine", lr=0.1, t_max=50)], width=60, height=14,
-                             color=False, title="cosine t_max=50")
-        assert_golden("cosine.txt", chart)
+    @pytest.mark.parametrize("name", CHARTS)
+    def test_chart_equals_its_reviewed_file(self, name):
+        snapshots.check(name)
 
-    def test_exponential_on_a_log_scale(self):
-        chart = render_chart([lrplot.curve("exponential", gamma=0.9, steps=120)], width=60, height=14,
-                             log=True, color=False)
-        assert_golden("exponential-log.txt", chart)
-
-    def test_onecycle_with_its_phases(self):
-        curve = lrplot.curve("onecycle", max_lr=0.01, total_steps=1000)
-        assert_golden("onecycle.txt", render_chart([curve], width=64, height=16, color=False))
-        assert_golden("onecycle.ansi", render_chart([curve], width=64, height=16, color=True))
-
-    def test_plateau_with_two_reductions(self):
-        curve = plateau_two_cuts()
-        assert len(curve.annotations.events) == 2
-        assert_golden("plateau.txt", render_chart([curve], width=50, height=12, color=False))
-
-    def test_three_curves(self):
-        for color, name in ((False, "compare.txt"), (True, "compare.ansi")):
-            chart = render_chart(three(), width=64, height=16, color=color, title="three schedules")
-            assert_golden(name, chart)
+    def test_plateau_snapshot_has_two_reductions(self):
+        assert len(plateau_two_cuts().annotations.events) == 2
 
 
 class TestLayout:
@@ -119,18 +74,22 @@ class TestLayout:
         chart = lines_of(render_chart([lrplot.curve("cosine", lr=0.1, t_max=50)], width=60, height=14,
                                       color=False, title="cos"))
         assert chart[0].strip() == "cos"
-        assert chart[1].startswith("0.10 ┤") and chart[-3].startswith("   0 ┤")
+        assert chart[1].startswith(" 0.1 ┤") and chart[-3].startswith("   0 ┤")
         assert chart[-2].startswith("     └┬") and chart[-2].endswith("┬")
         assert chart[-1].split() == ["step", "0", "10", "20", "30", "40", "50"]
 
     def test_epochs_when_given_or_shared(self):
         curve = lrplot.curve("onecycle", max_lr=0.01, total_steps=1000)
         given_ = lines_of(render_chart([curve], width=60, height=12, steps_per_epoch=100, color=False))
-        assert given_[-1].split()[0] == "epoch" and given_[-1].split()[-1] == "9.99"
+        # The last row is at epoch 9.99; a column is a sixth of an epoch wide: it reads 10.
+        assert given_[-1].split()[0] == "epoch" and given_[-1].split()[-1] == "10"
         shared = [replace(c, steps_per_epoch=50) for c in three()]
         assert lines_of(render_chart(shared, width=60, height=14, color=False))[-2].split()[-1] == "2"
+        # Curves that count epochs at different rates share only epochs: lined up by epoch, the
+        # 101 steps at 10 an epoch end at epoch 10, the 101 at 50 an epoch at epoch 2.
         mixed = [shared[0], replace(shared[1], steps_per_epoch=10)]
-        assert lines_of(render_chart(mixed, width=60, height=14, color=False))[-2].split()[0] == "step"
+        labels = lines_of(render_chart(mixed, width=60, height=14, color=False))[-2].split()
+        assert labels[0] == "epoch" and labels[-1] == "10"
 
     def test_phase_boundaries_marked_and_named(self):
         curve = lrplot.curve("onecycle", max_lr=0.01, total_steps=100, three_phase=True)
@@ -156,11 +115,11 @@ class TestLayout:
     def test_short_heights_drop_the_extras_first(self):
         curve = lrplot.curve("onecycle", max_lr=0.01, total_steps=100)
         six = lines_of(render_chart([curve], width=40, height=6, color=False, title="title"))
-        assert six[0].strip() == "title" and six[1].startswith("0.010 ┤")  # no phase names
+        assert six[0].strip() == "title" and six[1].startswith("1e-2 ┤")  # no phase names
         five = lines_of(render_chart([curve], width=40, height=5, color=False, title="title"))
-        assert five[0].startswith("0.010 ┤") and five[-1].split()[0] == "step"  # nor title
+        assert five[0].startswith("1e-2 ┤") and five[-1].split()[0] == "step"  # nor title
         four = lines_of(render_chart([curve], width=40, height=4, color=False, title="title"))
-        assert four[-1].startswith("      └┬")  # nor x labels
+        assert four[-1].startswith("     └┬")  # nor x labels
         assert len(lines_of(render_chart([curve], width=40, height=1, color=False))) == 1
 
     def test_narrow_widths_drop_the_y_labels(self):
@@ -185,8 +144,8 @@ class TestValues:
     def test_a_constant_on_a_log_scale_sits_between_two_ticks(self):
         chart = lines_of(render_chart([with_lr([1e-3] * 50)], width=40, height=10, log=True, color=False))
         labels = [line.split("┤")[0].strip() for line in chart if "┤" in line]
-        assert labels == ["0.002", "0.001", "0.0005"]
-        assert BRAILLE.search(next(line for line in chart if line.startswith(" 0.001 ┤")))
+        assert labels == ["2e-3", "1e-3", "5e-4"]
+        assert BRAILLE.search(next(line for line in chart if line.startswith("1e-3 ┤")))
 
     def test_nothing_to_draw_says_so(self):
         nan = render_chart([with_lr([math.nan] * 30)], width=50, height=10, color=False)
@@ -198,14 +157,14 @@ class TestValues:
         curve = lrplot.curve("cosine", lr=0.1, t_max=100)  # ends at exactly 0
         chart = lines_of(render_chart([curve], width=60, height=12, log=True, color=False))
         labels = [line.split("┤")[0].strip() for line in chart if "┤" in line]
-        assert labels[0] == "1e-01" and all(float(label) > 0 for label in labels)
+        assert labels[0] == "1e-1" and all(float(label) > 0 for label in labels)
 
     def test_nan_leaves_a_gap(self):
         y = np.full(300, 0.01)
         y[100:200] = np.nan
         top = lines_of(render_chart([with_lr(y)], width=46, height=8, color=False))[0]
         plot = top.split("┤")[1]
-        assert len(plot) == 39 and plot[:12].strip() and plot[-12:].strip()
+        assert len(plot) == 40 and plot[:12].strip() and plot[-12:].strip()
         assert plot[14:25].strip() == ""
 
     def test_a_steep_drop_is_a_vertical_stroke(self):

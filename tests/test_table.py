@@ -1,77 +1,52 @@
 """The terminal table: golden tables, and the rows it must never skip, each named.
 
-Golden tables live in tests/golden/tables/. After an intended change, rewrite them and review
-the diff:
-
-    LRPLOT_UPDATE_TABLES=1 pytest tests/test_table.py
+Golden tables are reviewed files under tests/golden/tables/, made by the recipes in
+tests/snapshots.py and rewritten only by ``python scripts/make_snapshots.py``.
 """
 
 from __future__ import annotations
 
-import io
-import os
-from pathlib import Path
+import shlex
 
+import numpy as np
 import pytest
-from rich.console import Console
 
 import lrplot
 from lrplot.engine import KEYS, build_spec
-from lrplot.render.table import notes, render_table
+from lrplot.registry import all_schedules
+from lrplot.render.table import jumps, notes
+from tests import snapshots
+from tests.snapshots import VAL_ACC
+from tests.snapshots import table_text as text_of
 
-# sample_configs/val_acc.csv: two reductions with patience 2.
-VAL_ACC = [0.412, 0.553, 0.618, 0.664, 0.689, 0.701, 0.7, 0.699, 0.7005, 0.742, 0.748, 0.75,
-           0.7495, 0.7498, 0.749, 0.758, 0.759, 0.7592, 0.7591, 0.7593]
-TABLES = Path(__file__).resolve().parent / "golden" / "tables"
-UPDATE = "LRPLOT_UPDATE_TABLES"
-
-
-def text_of(curves, **options) -> str:
-    """The table as the CLI prints it, on an 100-column terminal without colour."""
-    out = io.StringIO()
-    console = Console(file=out, width=100, highlight=False, soft_wrap=False, color_system=None)
-    console.print(render_table(curves, **options), crop=False)
-    return out.getvalue()
-
-
-def assert_golden(name: str, text: str) -> None:
-    path = TABLES / name
-    if os.environ.get(UPDATE) == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing: run {UPDATE}=1 pytest {__file__}"
-    assert text == path.read_text(encoding="utf-8")
+TABLES = [name for name in sorted(snapshots.SNAPSHOTS) if name.startswith("tables/")]
 
 
 def rows_of(text: str) -> dict[int, str]:
-    """Table lines by their first number (the step or epoch)."""
+    """Table lines by their first row (the step or epoch; a collapsed run ``0–29`` by each of its
+    rows)."""
     out = {}
     for line in text.splitlines():
         first = line.split()[:1]
-        if first and first[0].isdigit():
-            out[int(first[0])] = line
+        if not first:
+            continue
+        low, _, high = first[0].partition("–")
+        if low.isdigit() and (not high or high.isdigit()):
+            for row in range(int(low), int(high or low) + 1):
+                out[row] = line
     return out
 
 
 # --- golden tables ------------------------------------------------------------------------------
 
 
-def test_onecycle_three_phases_with_epochs():
-    curve = lrplot.curve("onecycle", max_lr=0.01, total_steps=1000, three_phase=True,
-                         steps_per_epoch=100)
-    assert_golden("onecycle-three-phase.txt", text_of([curve], steps_per_epoch=100))
+@pytest.mark.parametrize("name", TABLES)
+def test_table_equals_its_reviewed_file(name):
+    snapshots.check(name)
 
 
-def test_plateau_lists_every_reduction():
-    curve = lrplot.curve("plateau", lr=0.001, metrics=VAL_ACC, mode="max", patience=2, cooldown=1)
-    assert_golden("plateau.txt", text_of([curve]))
-
-
-def test_warm_up_then_cosine():
-    curve = lrplot.curve("cosine", lr=0.1, t_max=45, eta_min=0.001, warmup_steps=5,
-                         warmup_start_factor=0.1)
-    assert_golden("warmup-cosine.txt", text_of([curve]))
+def test_every_snapshot_file_has_its_recipe():
+    assert snapshots.stored() == sorted(snapshots.SNAPSHOTS)
 
 
 # --- what the rows say --------------------------------------------------------------------------
@@ -134,3 +109,86 @@ def test_long_curves_keep_every_boundary_among_30_rows(curve):
     assert len(rows) <= 30
     for row in notes(curve):
         assert row in rows
+
+
+# --- every step where the rate jumps, and the row before it (issue 13, item 2) ------------------
+
+
+def spans_of(text: str) -> list[tuple[int, int]]:
+    """The (first, last) row of each table line, in order."""
+    spans = []
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) < 2 or not _number(words[1]):
+            continue  # the header, a wrapped note, the summary
+        low, _, high = words[0].partition("–")
+        if low.isdigit() and (not high or high.isdigit()):
+            spans.append((int(low), int(high or low)))
+    return spans
+
+
+def _number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_step_where_the_rate_changes_and_the_row_before_are_shown(cli):
+    result = cli("step --lr 0.1 --step-size 30")
+    assert result.code == 0 and result.stderr == ""
+    lines = [line.split() for line in result.stdout.splitlines()[1:4]]
+    assert lines == [["0–29", "0.1", "█" * 24], ["30–59", "0.01", "██▍"], ["60", "0.001", "▎"]]
+    result = cli("multistep --milestones 30,80")
+    assert result.code == 0 and result.stderr == ""
+    assert spans_of(result.stdout) == [(0, 29), (30, 79), (80, 100)]
+
+
+def test_a_run_of_equal_rows_collapses_beside_a_curve_that_changes(cli):
+    result = cli(["compare", "multistep --milestones 30,80", "cosine --t-max 100"])
+    assert result.code == 0 and result.stderr == ""
+    rows = rows_of(result.stdout)
+    assert {29, 30, 79, 80} <= set(rows) and len(spans_of(result.stdout)) <= 30
+
+
+def test_more_jumps_than_fit_are_counted(cli):
+    result = cli("step --step-size 2 --gamma 0.9 --steps 1000")
+    assert result.code == 0 and result.stderr == ""
+    spans = spans_of(result.stdout)
+    assert len(spans) <= 30 and all(last == first + 1 for first, last in spans[:-1])
+    assert "more steps where the rate jumps are not shown; -o FILE.csv has every row." in result.stdout
+
+
+@pytest.mark.parametrize("values,expected", [
+    ([0.1, 0.1, 0.1, 0.01, 0.01, 0.001], [3, 5]),  # steps
+    ([1.0, 0.8, 0.6, 0.4, 0.4, 0.4], [3]),  # a ramp into a constant: the step it reaches it
+    ([0.2, 0.1, 0.05, 0.01, 1.0, 0.99, 0.96], [4]),  # a warm restart
+    ([1.0, 1.0 - 2**-52, 1.0 - 2**-52, 0.9], [3]),  # round-off is not a jump
+    (list(np.cos(np.linspace(0, 3, 50))), []),  # a smooth curve has none
+])
+def test_jumps_are_found_in_the_data(values, expected):
+    assert jumps(np.array(values)).tolist() == expected
+
+
+COMMANDS = [s for s in all_schedules().values() if not s.yaml_only]
+
+
+@pytest.mark.parametrize("schedule", COMMANDS, ids=[s.key for s in COMMANDS])
+def test_every_schedule_of_every_framework_shows_its_jumps(cli, in_tmp, schedule):
+    """Whatever the schedule: the lines stay within the budget, and each step where the rate
+    jumps is shown with the row before it, unless the table says how many it left out."""
+    args = shlex.split(schedule.example)
+    table = cli(args)
+    assert table.code == 0, table.stderr
+    data = cli([*args, "-o", "-"])
+    assert data.code == 0, data.stderr
+    header, rows = data.stdout.split("\n", 1)
+    lr = np.array([float(line.split(",")[header.split(",").index("lr")]) for line in rows.splitlines()])
+    spans = spans_of(table.stdout)
+    assert len(spans) <= 32
+    shown = {row for first, last in spans for row in (first, last)}
+    covered = {row for first, last in spans for row in range(first, last + 1)}
+    missing = [t for t in jumps(lr).tolist() if t not in shown or t - 1 not in covered]
+    if missing:
+        assert "where the rate jumps" in table.stdout and "not shown" in table.stdout, missing

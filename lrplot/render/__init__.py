@@ -37,6 +37,23 @@ def shared_steps_per_epoch(items: Sequence[Any]) -> int | None:
     return known.pop() if len(known) == 1 else None
 
 
+def rows_per_epoch(curve: Curve) -> int | None:
+    """How many rows of ``curve`` make an epoch: 1 when a row is an epoch (ReduceLROnPlateau),
+    else its steps per epoch (None when unknown)."""
+    return 1 if curve.row_unit == "epoch" else curve.steps_per_epoch
+
+
+def own_epochs(curves: Sequence[Curve]) -> tuple[int, ...] | None:
+    """Each curve's rows per epoch when the curves count epochs at different rates (cosine
+    stepped once an epoch beside a 1cycle stepped 50 times an epoch): then epochs are the one
+    clock they share, and every renderer lines them up by epoch. None when one of them does not
+    know its epochs, or all count them alike (a step is then the same for all of them)."""
+    lengths = tuple(rows_per_epoch(c) for c in curves)
+    if len(curves) < 2 or None in lengths or len(set(lengths)) == 1:
+        return None
+    return lengths  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class View:
     """Options that apply to the whole output, whatever the format."""

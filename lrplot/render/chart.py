@@ -12,7 +12,17 @@ import numpy as np
 
 from lrplot.engine import Curve
 from lrplot.registry import Phase
-from lrplot.render import shared_steps_per_epoch
+from lrplot.render import own_epochs, shared_steps_per_epoch
+from lrplot.render.labels import display_label
+from lrplot.render.ticks import (
+    count_label,
+    decimal,
+    log_floor_note,
+    nice_steps,
+    rate_labels,
+    rounded_label,
+    step_labels,
+)
 
 # ANSI 16-colour foregrounds in the plot's order (tab10: blue, orange, green, red, purple, cyan):
 # the nearest hues every terminal theme defines, legible on dark and light backgrounds alike.
@@ -25,7 +35,6 @@ DEFAULT_HEIGHT = 20
 MIN_PLOT_ROWS = 3
 # Fewer columns than this and the y labels give way to the curve.
 MIN_PLOT_CELLS = 8
-LABEL_WIDTH = 6  # y tick labels up to this wide stay in fixed notation (0.0005), wider ones go 5e-05
 # Raised dots of a braille cell as bits, [row from the top][column]: the character is U+2800 + sum.
 _DOTS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
 _GUIDE = "┊"
@@ -75,11 +84,23 @@ def render_chart(
     per_row_epoch = all(c.row_unit == "epoch" for c in curves)
     unit = "step" if per_epoch is None and not per_row_epoch else "epoch"
     length = max(len(c) for c in curves)
+    strides = [1] * len(curves)
+    lengths = own_epochs(curves)
+    if lengths is not None:
+        # Curves that count epochs at different rates are lined up by epoch, as the plot draws
+        # them: on a clock of lcm(rows per epoch) ticks an epoch, a row of a curve with k rows per
+        # epoch is lcm/k ticks long.
+        per_epoch = math.lcm(*lengths)
+        strides = [per_epoch // k for k in lengths]
+        length = max((len(c) - 1) * s for c, s in zip(curves, strides)) + 1
+        unit = "epoch"
     paint = _painter(color)
     phases = curves[0].annotations.phases if len(curves) == 1 else ()
-    legend = _legend([c.label for c in curves], width, paint) if len(curves) > 1 else []
+    legend = _legend([display_label(c) for c in curves], width, paint) if len(curves) > 1 else []
+    note = log_note(curves) if log else None
     parts = _fit_parts(height, {
         "phases": int(bool(_inner_boundaries(phases, length))),
+        "note": int(bool(note)),
         "title": int(bool(title)),
         "x labels": 1,
         "legend": len(legend),
@@ -102,7 +123,7 @@ def render_chart(
         lines.append(paint(_centred(title, gutter + 1, cells, width), BOLD))
     if parts["phases"]:
         lines.append(paint(" " * (gutter + 1) + _phase_names(phases, length, cells), DIM))
-    plot = _plot_rows(curves, length, bottom, top, rows, cells, log, boundaries, paint)
+    plot = _plot_rows(curves, length, bottom, top, rows, cells, log, boundaries, paint, strides)
     if empty:
         plot[rows // 2] = paint(_centred(_empty_note(log), 0, cells, cells), DIM)
     for row, text in enumerate(plot):
@@ -118,7 +139,21 @@ def render_chart(
         lines.append(text if gutter < 0 else f"{unit:>{gutter - 1}}  {text}")
     if parts["legend"]:
         lines.extend(legend)
+    if parts["note"]:
+        lines.append(paint(_fit(note, width), DIM))
     return "".join(line.rstrip() + "\n" for line in lines)
+
+
+def log_note(curves: Sequence[Curve]) -> str | None:
+    """What a log axis leaves out: the rows whose rate is 0 (or below), and where the axis starts
+    instead (the smallest positive rate); None when every rate is positive or none is."""
+    zeros = sum(int(np.count_nonzero(c.lr <= 0)) for c in curves)
+    positive = [float(np.min(c.lr, where=c.lr > 0, initial=np.inf)) for c in curves]
+    low = min(positive)
+    if not zeros or not math.isfinite(low):
+        return None
+    negative = any(np.any(c.lr < 0) for c in curves)
+    return log_floor_note(zeros, negative, low)
 
 
 def _fit_parts(height: int, parts: dict[str, int]) -> dict[str, int]:
@@ -135,28 +170,31 @@ def _fit_parts(height: int, parts: dict[str, int]) -> dict[str, int]:
 # --- reducing a curve to what its dot columns show --------------------------------------------------
 
 
-def column_starts(n: int, length: int, columns: int) -> np.ndarray:
+def column_starts(n: int, length: int, columns: int, stride: int = 1) -> np.ndarray:
     """The first of the ``n`` points in each of ``columns`` dot columns, then ``n``.
 
-    Point i of a chart ``length`` points wide lies at x = i·(columns − 1)/(length − 1) and belongs
-    to the column nearest to it (a tie goes right). Exact integer arithmetic: the same point always
-    lands in the same column, however long the curve.
+    Point i of a chart ``length`` points wide lies at x = i·stride·(columns − 1)/(length − 1) and
+    belongs to the column nearest to it (a tie goes right); ``stride`` > 1 when a point stands for
+    several of the chart's points (a curve with fewer steps per epoch than another, on an epoch
+    axis). Exact integer arithmetic: the same point always lands in the same column, however long
+    the curve.
 
-    >>> column_starts(5, 5, 3).tolist()
-    [0, 1, 3, 5]
+    >>> column_starts(5, 5, 3).tolist(), column_starts(3, 5, 3, stride=2).tolist()
+    ([0, 1, 3, 5], [0, 1, 2, 3])
     """
     c = np.arange(columns + 1, dtype=np.int64)
     if length <= 1:
         starts = np.where(c == 0, 0, n)
     else:
-        # The smallest i with 2i(columns−1) + (length−1) >= 2c(length−1): round half up, solved for i.
-        starts = np.clip(-((-(2 * c - 1) * (length - 1)) // (2 * (columns - 1))), 0, n)
+        # The smallest i with 2i·stride(columns−1) + (length−1) >= 2c(length−1): round half up,
+        # solved for i.
+        starts = np.clip(-((-(2 * c - 1) * (length - 1)) // (2 * stride * (columns - 1))), 0, n)
     starts[-1] = n
     return starts
 
 
 def column_spans(
-    y: np.ndarray, length: int, columns: int, *, log: bool = False, steps: bool = False
+    y: np.ndarray, length: int, columns: int, *, log: bool = False, steps: bool = False, stride: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) per dot column: the range of the line through the points of ``y`` over the
     column's width, on the axis scale (log10 η when ``log``); NaN where the column shows nothing.
@@ -174,7 +212,7 @@ def column_spans(
     high = np.full(columns, np.nan)
     if n == 0:
         return low, high
-    starts = column_starts(n, length, columns)
+    starts = column_starts(n, length, columns, stride)
     cols = np.flatnonzero(np.diff(starts))
     firsts, lasts = starts[cols], starts[cols + 1] - 1
     least, most = np.fmin.reduceat(y, firsts), np.fmax.reduceat(y, firsts)
@@ -197,7 +235,7 @@ def column_spans(
     if steps:
         cross = np.where(np.isnan(v), np.nan, u)
     else:
-        scale = (columns - 1) / (length - 1) if length > 1 else 0.0
+        scale = stride * (columns - 1) / (length - 1) if length > 1 else 0.0
         x_u, x_v = lasts[k] * scale, firsts[nxt] * scale
         with np.errstate(invalid="ignore", divide="ignore"):
             cross = u + (v - u) * ((edge - 0.5) - x_u) / (x_v - x_u)
@@ -219,7 +257,7 @@ def _scale(values: np.ndarray, log: bool) -> np.ndarray:
 
 def _plot_rows(
     curves: Sequence[Curve], length: int, bottom: float, top: float, rows: int, cells: int, log: bool,
-    boundaries: set[int], paint,
+    boundaries: set[int], paint, strides: Sequence[int],
 ) -> list[str]:
     """The plot area, ``rows`` lines of ``cells`` characters: every curve's dots merged, each
     character in the colour of the last curve with dots in it, the phase lines where none has."""
@@ -229,7 +267,7 @@ def _plot_rows(
         # A plateau's rate holds for a whole epoch and drops between two: drawn as the step it
         # is, as the plots draw it.
         steps = curve.row_unit == "epoch"
-        low, high = column_spans(curve.lr, length, 2 * cells, log=log, steps=steps)
+        low, high = column_spans(curve.lr, length, 2 * cells, log=log, steps=steps, stride=strides[index])
         mine = _braille(_dot_grid(low, high, bottom, top, 4 * rows), rows, cells)
         codes |= mine
         owner[mine != 0] = index
@@ -299,25 +337,14 @@ def _value_range(y: np.ndarray, log: bool) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
-def _nice_steps(raw: float, mantissas: Sequence[float] = (1, 2, 5)):
-    """m·10^e for m in ``mantissas``, from the smallest at least ``raw`` upwards, as (m, e)."""
-    e = math.floor(math.log10(raw))
-    while True:
-        for m in mantissas:
-            if m * 10.0**e >= raw * (1 - 1e-9):
-                yield m, e
-        e += 1
-
-
 def _linear_ticks(low: float, high: float, most: int) -> tuple[float, float, list[tuple[float, str]]]:
-    for m, e in _nice_steps((high - low) / (most - 1)):
+    for m, e in nice_steps((high - low) / (most - 1)):
         step = m * 10.0**e
         first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
         if last - first < most:
             break
-    values = [_decimal(k * m, e) for k in range(first, last + 1)]
-    fixed = [f"{v:.{max(0, -e)}f}" if v else "0" for v in values]
-    labels = fixed if max(map(len, fixed)) <= LABEL_WIDTH else [_sci(v) for v in values]
+    values = [decimal(k * m, e) for k in range(first, last + 1)]
+    labels = rate_labels(values)
     # Top first: where rows are too few for every label, the highest rate keeps its label.
     return values[0], values[-1], list(zip(values, labels))[::-1]
 
@@ -340,18 +367,10 @@ def _log_ticks(low: float, high: float, most: int) -> tuple[float, float, list[t
                 break
         # Decades first: where an end would crowd one, the end goes unlabelled (see _tick_rows).
         chosen = [(1, k * i) for i in range(last, first - 1, -1)] + [series[above], series[below]]
-    values = [_decimal(m, e) for m, e in chosen]
-    fixed = [np.format_float_positional(v, trim="-") for v in values]
-    labels = fixed if max(map(len, fixed)) <= LABEL_WIDTH else [_sci(v) for v in values]
+    values = [decimal(m, e) for m, e in chosen]
+    labels = rate_labels(values)
     ticks = [(math.log10(m) + e, label) for (m, e), label in zip(chosen, labels)]
     return places[below], places[above], ticks
-
-
-def _decimal(m: float, e: int) -> float:
-    """m·10^e rounded once, so that 3 x 0.002 is 0.006 and not 0.006000000000000001."""
-    if e >= 0:
-        return m * 10.0**e if e < 308 else math.inf
-    return m / 10 ** (-e)
 
 
 def _tick_rows(ticks: Sequence[tuple[float, str]], bottom: float, top: float, rows: int) -> dict[int, str]:
@@ -363,14 +382,6 @@ def _tick_rows(ticks: Sequence[tuple[float, str]], bottom: float, top: float, ro
         if all(abs(row - other) >= 2 for other in taken):
             taken[row] = label
     return taken
-
-
-def _sci(value: float) -> str:
-    """A rate in the shortest scientific form, ``5e-04`` or ``2.5e-03``; 0 as ``0``."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.3e}".split("e")
-    return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
 
 
 def _cell_row(value: float, bottom: float, top: float, rows: int) -> int:
@@ -388,31 +399,32 @@ def _cell_of(step: float, length: int, cells: int) -> int:
 
 def _x_ticks(length: int, per_epoch: int | None, cells: int) -> list[tuple[int, str]]:
     """(cell, label) for both ends of the x axis and round values between them, about one per
-    ten columns, in steps (whole ones) or epochs."""
+    ten columns, in steps (whole ones) or epochs (0, 250k, 500k past 10,000). The last step is
+    marked exactly; the end of an epoch axis to the precision a column shows (a last row at epoch
+    19.98, on columns a third of an epoch wide, reads 20)."""
+    if length <= 1:
+        return [(0, "0")]
     per = per_epoch or 1
     last = (length - 1) / per
-    ends = [(0, _x_label(0)), (_cell_of(length - 1, length, cells), _x_label(last))]
-    if length <= 1:
-        return ends[:1]
-    between = []
     intervals = max(1, cells // 10)
-    for m, e in _nice_steps(last / intervals, (1, 2, 2.5, 5)):
+    for m, e in nice_steps(last / intervals, (1, 2, 2.5, 5)):
         step = m * 10.0**e
         if per_epoch is not None or step == round(step):
             break
+    values = []
     k = 1
     while k * step < last * (1 - 1e-9):
-        value = _decimal(k * m, e)
-        between.append((_cell_of(value * per, length, cells), _x_label(value)))
+        values.append(decimal(k * m, e))
         k += 1
+    if per_epoch is not None:
+        end = rounded_label(last, last / max(1, cells - 1))
+    elif last % step == 0:  # a round value itself: in the style of the others (1M, not 1,000,000)
+        end = step_labels([*values, last])[-1]
+    else:
+        end = count_label(last)
+    ends = [(0, "0"), (_cell_of(length - 1, length, cells), end)]
+    between = [(_cell_of(v * per, length, cells), label) for v, label in zip(values, step_labels(values))]
     return ends + between
-
-
-def _x_label(x: float) -> str:
-    """Whole numbers with thousands separators (200,000), others with up to three decimals."""
-    if x == round(x):
-        return f"{round(x):,}"
-    return f"{x:,.3f}".rstrip("0").rstrip(".")
 
 
 def _place_labels(ticks: Sequence[tuple[int, str]], cells: int) -> str:

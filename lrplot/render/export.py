@@ -1,4 +1,13 @@
-"""CSV and JSON export: every float written so it reads back to the same float64, in bounded chunks."""
+"""CSV and JSON export: every float written so it reads back to the same float64, in bounded chunks.
+
+One curve: ``step,lr[,momentum][,metric][,epoch]``. Several on one clock: ``step``, one column per
+label, ``epoch`` last when steps per epoch are known. Several that count epochs at different rates
+(a cosine stepped once an epoch beside a 1cycle stepped 50 times an epoch) have no step in common:
+a wide table lined up by epoch would be mostly blank cells, and lined up by step it would put
+cosine's epoch 20 beside 1cycle's epoch 0.4. They are written in long form instead,
+``label,step,epoch,lr``, one line per row of each curve, each with its own step and epoch: what
+pandas (``pivot``, ``groupby("label")``), seaborn (``hue="label"``) and spreadsheets take as is.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 
 from lrplot.engine import Curve
+from lrplot.render import own_epochs
 from lrplot.render.floatfmt import Cells, float_cells, int_cells, join_items, join_rows, padded, replace
 
 # Rows formatted per write: memory stays bounded whatever the length of the curve (a few MB here), and
@@ -63,15 +73,44 @@ def csv_layout(curves: Sequence[Curve], steps_per_epoch: int | None) -> tuple[li
     return header, columns
 
 
-def write_csv(out: IO[bytes], curves: Sequence[Curve], steps_per_epoch: int | None = None) -> None:
-    header, columns = csv_layout(curves, steps_per_epoch)
+LONG_HEADER = ["label", "step", "epoch", "lr"]
+
+
+def _csv_line(cells: Sequence[str]) -> bytes:
+    """One CSV line, quoted where needed (a label may hold commas: ``milestones=30,80``)."""
     line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow(header)
-    out.write(line.getvalue().encode("utf-8"))
+    csv.writer(line, lineterminator="\n").writerow(cells)
+    return line.getvalue().encode("utf-8")
+
+
+def _constant(text: bytes, rows: int) -> Cells:
+    """The same text on every row, without copying it ``rows`` times."""
+    chars = np.broadcast_to(np.frombuffer(text, dtype=np.uint8), (rows, len(text)))
+    return Cells(chars, np.zeros(rows, dtype=np.intp), np.full(rows, len(text), dtype=np.intp))
+
+
+def write_csv(out: IO[bytes], curves: Sequence[Curve], steps_per_epoch: int | None = None) -> None:
+    lengths = own_epochs(curves)
+    if lengths is not None:
+        write_long_csv(out, curves, lengths)
+        return
+    header, columns = csv_layout(curves, steps_per_epoch)
+    out.write(_csv_line(header))
     rows = max(len(c) for c in curves)
     for a in range(0, rows, CHUNK_ROWS):
         b = min(rows, a + CHUNK_ROWS)
         out.write(join_rows([column(a, b) for column in columns], sep=b",", end=b"\n"))
+
+
+def write_long_csv(out: IO[bytes], curves: Sequence[Curve], rows_per_epoch: Sequence[int]) -> None:
+    """``label,step,epoch,lr``: every row of each curve in turn, with its own step and epoch."""
+    out.write(_csv_line(LONG_HEADER))
+    for curve, per in zip(curves, rows_per_epoch):
+        label = _csv_line([curve.label])[:-1]
+        for a in range(0, len(curve), CHUNK_ROWS):
+            b = min(len(curve), a + CHUNK_ROWS)
+            columns = [_constant(label, b - a), _steps(a, b), _epochs(per)(a, b), _floats(curve.lr)(a, b)]
+            out.write(join_rows(columns, sep=b",", end=b"\n"))
 
 
 def jsonable(value: Any) -> Any:

@@ -14,11 +14,16 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter, LogFormatter, MaxNLocator
 
 from lrplot.engine import Curve
 from lrplot.registry import Event, Phase
-from lrplot.render import shared_steps_per_epoch
+from lrplot.render import own_epochs, rows_per_epoch, shared_steps_per_epoch
+from lrplot.render.labels import display_label, metric_name
+from lrplot.render.labels import title as curve_title
+from lrplot.render.ticks import count_label, log_floor_note, rate_labels, rate_text, step_labels
 
 SIZE = (8.0, 4.5)  # inches: 16:9, readable in a paper column or a PR
 POINTS_PER_INCH = 72
@@ -50,6 +55,16 @@ PHASE_ALPHA = 0.07
 DOTS_UP_TO = 60
 PHASE_HEADROOM = 0.12  # y margin above the curve, so phase names do not sit on it
 LABEL_GAP = 0.055  # axes fraction kept between two guide labels so they never overprint
+PHASE_NAME_SIZE = 7.5
+PHASE_NAME_ROWS = 2  # phase names too close for one row take a second one below it
+PHASE_NAME_GID = "phase-name"
+# Pixels between a phase name and its band's edge, and between two names on a row.
+NAME_PAD, NAME_GAP = 3.0, 6.0
+# Round steps between x ticks: 1, 2, 2.5 or 5 times a power of ten.
+TICK_STEPS = (1, 2, 2.5, 5, 10)
+# About one x tick per this many inches of figure: 0, 5, 10, 15, 20 for 21 rows and 0, 250k, 500k,
+# 750k, 1M for a million on the 8-inch figure.
+INCHES_PER_TICK = 1.6
 
 # Every rcParam the plots depend on, on top of matplotlib's defaults (see house_style).
 RC: dict[str, object] = {
@@ -79,9 +94,9 @@ RC: dict[str, object] = {
     "axes.edgecolor": "#444444",
     "lines.linewidth": 1.6,
     "lines.solid_joinstyle": "round",
-    # Rates like 0.0004 read better as 4 with a x1e-4 offset than as 0.0004 on every tick.
-    "axes.formatter.limits": (-3, 4),
-    "axes.formatter.use_mathtext": True,
+    # Rates are labelled by RateLabels (1e-3, 5e-4); other numbers (momentum, metric) keep
+    # matplotlib's plain labels, never an offset multiplier the reader must apply.
+    "axes.formatter.useoffset": False,
     "legend.frameon": False,
     # Long curves arrive already reduced to their envelope, a few points per pixel column;
     # matplotlib's own simplification would only move those points off the exact values.
@@ -190,8 +205,9 @@ class Style:
     unit: str = "step"
 
     def of(self, curve: Curve) -> Style:
-        """The style for one curve: its own steps per epoch when each curve brings one."""
-        return replace(self, per_epoch=curve.steps_per_epoch) if self.per_curve else self
+        """The style for one curve: its own rows per epoch when the curves count epochs at
+        different rates."""
+        return replace(self, per_epoch=rows_per_epoch(curve)) if self.per_curve else self
 
     @property
     def marker(self) -> str | None:
@@ -280,9 +296,10 @@ def build(
         raise ValueError("figure needs at least one curve")
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
-    per_epoch = steps_per_epoch if steps_per_epoch is not None else shared_steps_per_epoch(curves)
-    per_curve = steps_per_epoch is None and per_epoch is None and all(
-        c.steps_per_epoch is not None for c in curves
+    # Curves that count epochs at different rates share only epochs: each is drawn in its own.
+    per_curve = own_epochs(curves) is not None
+    per_epoch = None if per_curve else (
+        steps_per_epoch if steps_per_epoch is not None else shared_steps_per_epoch(curves)
     )
     with house_style():
         fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
@@ -296,19 +313,25 @@ def build(
             epoch_axis=None if epochs_only or per_epoch == 1 else per_epoch,
             unit="epoch" if epochs_only or per_epoch == 1 else "step",
         )
+        names: list[PhaseName] = []
         if len(curves) == 1:
-            _single(fig, curves[0], style)
+            names = _single(fig, curves[0], style)
             title = default_title(curves[0]) if title is None else title
         elif layout == "grid":
             _grid(fig, curves, style)
         else:
             _overlay(fig, curves, style)
         if title:
-            fig.suptitle(title)
+            width = fig.get_figwidth() * POINTS_PER_INCH
+            fig.suptitle(fit_title(title, width, float(RC["figure.titlesize"])))
         # Lay the figure out once, here, then fix it: every later save, in any format, draws
         # the same positions and so writes the same bytes (a layout engine left on would start
         # each draw from the last one's result and may settle a hair elsewhere each time).
         fig.draw_without_rendering()
+        if names and not place_phase_names(fig, names):
+            # The names took a second row: the curve moved down to make room, lay out again.
+            fig.draw_without_rendering()
+            place_phase_names(fig, names, make_room=False)
         fig.set_layout_engine("none")
     return fig
 
@@ -323,8 +346,9 @@ def save(fig: Figure, out: IO[bytes], fmt: str) -> None:
 
 
 def default_title(curve: Curve) -> str:
-    """The curve's label and the class or function it reproduces, e.g. ``cosine (CosineAnnealingLR)``."""
-    return f"{curve.label} ({curve.origin.rsplit('.', 1)[-1]})" if curve.origin else curve.label
+    """What was drawn and the class or function it reproduces, e.g.
+    ``cosine t_max=295 + warm-up 5 (CosineAnnealingLR)`` (see lrplot.render.labels.title)."""
+    return curve_title(curve)
 
 
 
@@ -334,9 +358,12 @@ def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | No
     plateau = curve.row_unit == "epoch"
     band = None if plateau else style.band(curve.lr)
     if band is not None:
-        _draw_band(ax, band, color, label=label, zorder=3, linestyle=dashes)
+        _draw_band(ax, _log_band(band) if style.log else band, color, label=label, zorder=3,
+                   linestyle=dashes)
     else:
         xs, ys = style.points(curve.lr)
+        if style.log:  # a rate of 0 has no place on a log axis: a gap (the legend says why)
+            ys = np.where(ys > 0, ys, np.nan)
         ax.plot(
             xs, ys, label=label, zorder=3, color=color, marker=style.marker, markersize=2.5,
             linestyle=dashes,
@@ -344,6 +371,18 @@ def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | No
             drawstyle="steps-post" if plateau else "default",
         )
     _mark_events(ax, curve.annotations.events, style, color)
+
+
+# Far below any log axis's floor: a column whose rates reach 0 is drawn down through the floor.
+BELOW_ANY_FLOOR = 1e-300
+
+
+def _log_band(band: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A band for a log axis: a column that reaches 0 runs down through the axis' floor, one with
+    no positive rate is a gap."""
+    xs, low, high = band
+    empty = ~(high > 0)
+    return xs, np.where(empty, np.nan, np.where(low > 0, low, BELOW_ANY_FLOOR)), np.where(empty, np.nan, high)
 
 
 def _draw_band(ax: Axes, band: tuple[np.ndarray, np.ndarray, np.ndarray], color: str, **line) -> None:
@@ -355,44 +394,156 @@ def _draw_band(ax: Axes, band: tuple[np.ndarray, np.ndarray, np.ndarray], color:
             color=color, **line)
 
 
-def _rate_axes(ax: Axes, style: Style) -> None:
+class RowTicks(MaxNLocator):
+    """Round x ticks (1, 2, 2.5 or 5 times a power of ten) from 0 to the last row, and the last
+    row itself: 0, 5, 10, 15, 20 for 21 rows; 0, 200, ..., 800, 999 for 1000. A round tick closer
+    to the last row than half a spacing gives way to it, so their labels never run together. With
+    ``last`` None (epochs of curves that count them differently), round ticks only."""
+
+    def __init__(self, last: float | None, nbins: int, integer: bool) -> None:
+        super().__init__(nbins=nbins, steps=list(TICK_STEPS), integer=integer, min_n_ticks=2)
+        self.last = last
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        ticks = super().tick_values(vmin, vmax)
+        if self.last is None:
+            return ticks
+        last = self.last
+        spacing = ticks[1] - ticks[0] if len(ticks) > 1 else max(last, 1.0)
+        kept = [t for t in ticks if 0 <= t < last and last - t >= spacing / 2]
+        return np.array([*kept, last])
+
+
+class RowLabels(Formatter):
+    """Step (or epoch) tick labels: round ones in one style for the axis (5, 2,500, 250k, 1.5M),
+    the last row exactly (999, 1,048,575) unless it is itself a round tick."""
+
+    def __init__(self, last: float | None) -> None:
+        self.last = last
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self.ticks = list(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        rounds = [v for v in self.ticks if v != self.last]
+        spacing = rounds[1] - rounds[0] if len(rounds) > 1 else 0
+        if x == self.last and not (spacing and x % spacing == 0):
+            return count_label(x)
+        return step_labels([*rounds, x])[-1]
+
+
+class RateLabels(Formatter):
+    """Rates on the ticks themselves, in one style for the axis (0.05, 0.1 or 5e-4, 1e-3; see
+    lrplot.render.ticks.rate_labels), instead of a x10^-3 multiplier above the axis."""
+
+    def __init__(self) -> None:
+        self.labels: dict[float, str] = {}
+
+    def set_locs(self, locs) -> None:
+        self.labels = dict(zip(locs, rate_labels(list(locs))))
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.labels.get(x) or rate_labels([x])[0]
+
+
+class LogRateLabels(LogFormatter):
+    """Labels for a log rate axis: the ticks matplotlib's LogFormatter would label (decades, and
+    the 2s and 5s when the axis spans little), written as rates (1e-4, 5e-4, 1e-3)."""
+
+    def format_ticks(self, values) -> list[str]:
+        self.set_locs(values)
+        shown = [bool(LogFormatter.__call__(self, v, i)) for i, v in enumerate(values)]
+        texts = iter(rate_labels([v for v, on in zip(values, shown) if on]))
+        return [next(texts) if on else "" for on in shown]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return rate_labels([x])[0] if LogFormatter.__call__(self, x, pos) else ""
+
+
+def _rate_axes(ax: Axes, style: Style, curves: Sequence[Curve], inches: float) -> None:
+    """The rate's y axis (rates on the ticks; a log scale with ``style.log``) and the x ticks."""
     if style.log:
-        ax.set_yscale("log")
-    if style.per_epoch is None:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(_x_tick))
+        # A rate of 0 has no place on a log axis: it is left out (a gap), and a note says so.
+        ax.set_yscale("log", nonpositive="mask")
+        ax.yaxis.set_major_formatter(LogRateLabels(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(LogRateLabels(labelOnlyBase=False))
+    else:
+        ax.yaxis.set_major_formatter(RateLabels())
+    # Rows are steps (or a plateau's epochs): whole numbers, and the last one marked.
+    rows = not style.per_curve
+    last = max(style.of(c).x(len(c) - 1) for c in curves) if rows else None
+    ax.xaxis.set_major_locator(RowTicks(last, _tick_bins(inches), integer=rows))
+    ax.xaxis.set_major_formatter(RowLabels(last))
 
 
-def _epoch_axis(ax: Axes, style: Style) -> None:
+def _tick_bins(inches: float) -> int:
+    return max(3, round(inches / INCHES_PER_TICK))
+
+
+def _log_floor(ax: Axes, curves: Sequence[Curve], headroom: float) -> str | None:
+    """On a log axis, a curve that reaches 0 (or below) would pull the axis towards 1e-300: the
+    axis starts at the smallest positive rate instead, and the note returned says so (None when
+    every rate is positive)."""
+    finite = [c.lr[np.isfinite(c.lr)] for c in curves]
+    if not any(np.any(lr <= 0) for lr in finite):
+        return None
+    positive = [lr[lr > 0] for lr in finite]
+    positive = [p for p in positive if p.size]
+    if not positive:
+        return "no positive rate to draw on a log axis"
+    low = min(float(p.min()) for p in positive)
+    high = max(float(p.max()) for p in positive)
+    decades = max(math.log10(high / low), 0.3)
+    ax.set_ylim(low / 10 ** (0.05 * decades), high * 10 ** (headroom * decades))
+    rows = sum(int(np.count_nonzero(lr <= 0)) for lr in finite)
+    return log_floor_note(rows, any(np.any(lr < 0) for lr in finite), low)
+
+
+def _note_handle(note: str) -> Line2D:
+    """A legend entry that is only text."""
+    return Line2D([], [], linestyle="none", marker="none", label=note)
+
+
+def _epoch_axis(ax: Axes, style: Style, inches: float) -> None:
     """Epochs on a secondary x axis above ``ax`` (its steps stay the main unit)."""
     if style.epoch_axis is None or style.per_curve:
         return
     per = style.epoch_axis
     top = ax.secondary_xaxis("top", functions=(lambda s: s / per, lambda e: e * per))
-    top.xaxis.set_major_locator(MaxNLocator(integer=True))
-    top.xaxis.set_major_formatter(FuncFormatter(_x_tick))
+    top.xaxis.set_major_locator(RowTicks(None, _tick_bins(inches), integer=True))
+    top.xaxis.set_major_formatter(RowLabels(None))
     top.set_xlabel(f"epoch ({per:,} steps each)", color=GUIDE_COLOR)
     top.tick_params(axis="x", colors=GUIDE_COLOR)
 
 
-def _x_tick(x: float, _position: int | None = None) -> str:
-    """Steps in plain digits with thousands separators (200,000, not 2.00 x 10^5)."""
-    return f"{x:,.0f}" if x == round(x) else f"{x:,g}"
+@dataclass
+class PhaseName:
+    """A phase's name on the plot, and the band [start, end] (in x) it names."""
+
+    text: Text
+    name: str
+    start: float
+    end: float
 
 
-def _single(fig: Figure, curve: Curve, style: Style) -> None:
-    """One curve, with everything its annotations and extra series can show."""
+def _single(fig: Figure, curve: Curve, style: Style) -> list[PhaseName]:
+    """One curve, with everything its annotations and extra series can show; returns the phase
+    names, to be placed once the figure is laid out."""
     momentum = curve.series.get("momentum")
     if momentum is not None:
         ax, low = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1)})
     else:
         ax, low = fig.subplots(), None
+    inches = fig.get_figwidth()
     _draw_rate(ax, curve, style, 0, label="learning rate")
-    _rate_axes(ax, style)
-    _epoch_axis(ax, style)
+    _rate_axes(ax, style, [curve], inches)
+    _epoch_axis(ax, style, inches)
     ax.set_ylabel("learning rate")
-    if _shade_phases(ax, curve.annotations.phases, style, len(curve), names=True):
+    names = _shade_phases(ax, curve.annotations.phases, style, len(curve), names=True)
+    if names:
         ax.set_ymargin(PHASE_HEADROOM)
+    note = _log_floor(ax, [curve], PHASE_HEADROOM if names else 0.05) if style.log else None
     metric = curve.series.get("metric")
     twin = None
     if metric is not None:
@@ -404,26 +555,35 @@ def _single(fig: Figure, curve: Curve, style: Style) -> None:
         low.set_xlabel(style.x_label)
     else:
         ax.set_xlabel(style.x_label)
+    extra = [_note_handle(note)] if note else []
     if twin is not None:
         # Under the axes: over them it would hide a curve on one of the two y scales.
         handles = [*ax.get_legend_handles_labels()[0], *twin.get_legend_handles_labels()[0]]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+        if extra:
+            fig.legend(handles=extra, loc="outside upper center", handlelength=0, handletextpad=0)
+    elif extra:
+        ax.legend(handles=extra, loc="best", handlelength=0, handletextpad=0)
     ax.set_xlim(*_x_range([curve], style))
+    return names
 
 
 def _overlay(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     ax = fig.subplots()
     for index, curve in enumerate(curves):
-        _draw_rate(ax, curve, style.of(curve), index, label=curve.label)
-    _rate_axes(ax, style)
-    _epoch_axis(ax, style)
+        _draw_rate(ax, curve, style.of(curve), index, label=display_label(curve))
+    inches = fig.get_figwidth()
+    _rate_axes(ax, style, curves, inches)
+    _epoch_axis(ax, style, inches)
     ax.set_xlabel(style.x_label)
     ax.set_ylabel("learning rate")
     ax.set_xlim(*_x_range(curves, style))
+    note = _log_floor(ax, curves, 0.05) if style.log else None
+    handles = ax.get_legend_handles_labels()[0] + ([_note_handle(note)] if note else [])
     if len(curves) <= 5:
-        ax.legend(loc="best")
+        ax.legend(handles=handles, loc="best")
     else:  # more entries than fit over the curves: beside them
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
 def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
@@ -438,13 +598,19 @@ def _grid(fig: Figure, curves: Sequence[Curve], style: Style) -> None:
     style = replace(style, columns=style.columns // columns,
                     dots=longest * columns <= DOTS_UP_TO)
     title_width = fig.get_figwidth() * POINTS_PER_INCH / columns
+    inches = fig.get_figwidth() / columns
     for index, (ax, curve) in enumerate(zip(axes, curves)):
         _draw_rate(ax, curve, style.of(curve), index)
         _shade_phases(ax, curve.annotations.phases, style.of(curve), len(curve), names=False)
-        ax.set_title(fit_title(curve.label, title_width, GRID_TITLE_SIZE), fontsize=GRID_TITLE_SIZE)
-        _rate_axes(ax, style)
+        label = fit_title(display_label(curve), title_width, GRID_TITLE_SIZE)
+        ax.set_title(label, fontsize=GRID_TITLE_SIZE)
+        _rate_axes(ax, style, curves, inches)
         if index < columns:
-            _epoch_axis(ax, style)
+            _epoch_axis(ax, style, inches)
+    note = _log_floor(axes[0], curves, 0.05) if style.log else None  # the y scale is shared
+    if note:
+        fig.legend(handles=[_note_handle(note)], loc="outside lower center", handlelength=0,
+                   handletextpad=0)
     for empty in range(len(curves), len(axes)):
         # The axes above an empty slot is the lowest in its column: it shows the x ticks.
         axes[empty - columns].xaxis.set_tick_params(labelbottom=True)
@@ -479,23 +645,116 @@ def _x_range(curves: Sequence[Curve], style: Style) -> tuple[float, float]:
 
 def _shade_phases(
     ax: Axes, phases: Sequence[Phase], style: Style, rows: int, *, names: bool
-) -> bool:
-    """A light band per phase, over (start, end] as far as the curve goes, named at the top.
-    True when any phase was drawn."""
-    drawn = False
+) -> list[PhaseName]:
+    """A light band per phase, over (start, end] as far as the curve goes, named at the top
+    (with ``names``; :func:`place_phase_names` puts the names where they do not collide).
+    Returns the names."""
+    drawn: list[PhaseName] = []
     for index, phase in enumerate(phases):
         start, end = max(phase.start, 0.0), min(phase.end, rows - 1)
         if start >= end:
             continue  # the curve stops before this phase begins
-        drawn = True
         tint = PHASE_TINTS[index % len(PHASE_TINTS)]
         ax.axvspan(style.x(start), style.x(end), color=tint, alpha=PHASE_ALPHA, lw=0, zorder=0)
         if names:
-            ax.text(
-                style.x(start), 1.0, f" {phase.name}", transform=ax.get_xaxis_transform(),
-                ha="left", va="top", fontsize=7.5, color=GUIDE_COLOR, style="italic",
+            text = ax.text(
+                style.x(start), 1.0, phase.name, transform=ax.get_xaxis_transform(),
+                ha="left", va="top", fontsize=PHASE_NAME_SIZE, color=GUIDE_COLOR, style="italic",
+                gid=PHASE_NAME_GID,
             )
+            drawn.append(PhaseName(text, phase.name, style.x(start), style.x(end)))
     return drawn
+
+
+def place_phase_names(fig: Figure, names: Sequence[PhaseName], make_room: bool = True) -> bool:
+    """Put each phase name where it collides with no other, on a laid-out figure.
+
+    In order of preference: inside its band on the first row, inside it on the second row,
+    starting inside it and running on over the next band (first row, then second), then the same
+    abbreviated ("cool-d…", "c…"); a name with no room even for that is hidden. False when the
+    second row is used and the curve must move down to make room for it (the caller lays the
+    figure out again and calls this once more, without ``make_room``).
+    """
+    if not names:
+        return True
+    ax = names[0].text.axes
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    to_px = ax.transData.transform
+    from_px = ax.transData.inverted().transform
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(PHASE_NAME_ROWS)]
+    height = 0.0
+    used_rows = 0
+    for item in names:
+        item.text.set_text(item.name)
+        item.text.set_visible(True)
+        height = max(height, item.text.get_window_extent(renderer).height)
+    for item in names:
+        start = max(to_px((item.start, 0))[0], box.x0)
+        end = min(to_px((item.end, 0))[0], box.x1)
+        spot = None
+        for text in (item.name, *_abbreviations(item.name)):
+            item.text.set_text(text)
+            width = item.text.get_window_extent(renderer).width
+            spot = _free_spot(taken, start, end, box.x1, width)
+            if spot is not None:
+                break
+        if spot is None:
+            item.text.set_visible(False)
+            continue
+        row, x = spot
+        taken[row].append((x, x + width))
+        used_rows = max(used_rows, row + 1)
+        top = box.y1 - NAME_PAD - row * (height + 1)
+        item.text.set_position((from_px((x, 0))[0], (top - box.y0) / box.height))
+    if not make_room:
+        return True
+    return _make_headroom(ax, box, box.y1 - NAME_PAD - used_rows * (height + 1) - NAME_PAD)
+
+
+def _free_spot(
+    taken: Sequence[list[tuple[float, float]]], start: float, end: float, right: float, width: float
+) -> tuple[int, float] | None:
+    """(row, x) of the leftmost place for a name ``width`` pixels wide naming the band
+    [start, end]: inside the band on any row, else starting in it and running on, up to the axes'
+    ``right`` edge; None when there is none."""
+    for inside in (True, False):
+        for row, spans in enumerate(taken):
+            x = start + NAME_PAD
+            for a, b in sorted(spans):
+                if x + width + NAME_GAP <= a:
+                    break
+                if x < b + NAME_GAP:
+                    x = b + NAME_GAP
+            limit = end - NAME_PAD if inside else right - NAME_PAD
+            if x + width <= limit and (inside or x <= end - NAME_PAD):
+                return row, x
+    return None
+
+
+def _abbreviations(name: str) -> list[str]:
+    """Shorter and shorter forms of a name, each ending in "…": "cool-do…", ..., "c…"."""
+    return [name[:k].rstrip() + "…" for k in range(len(name) - 1, 0, -1)]
+
+
+def _make_headroom(ax: Axes, box, bottom: float) -> bool:
+    """Whether the curve stays below ``bottom`` (pixels) on ``ax``; if not, the y axis is raised
+    so that it does, and False is returned."""
+    low, high = ax.get_ylim()
+    data_top = ax.dataLim.y1
+    if not math.isfinite(data_top):
+        return True
+    if ax.transData.transform((0, data_top))[1] <= bottom - 1:
+        return True
+    fraction = (bottom - 1 - box.y0) / box.height
+    if fraction <= 0.2:
+        return True  # no room worth making: the axes is too short for the names anyway
+    if ax.get_yscale() == "log":
+        low_l, top_l = math.log10(low), math.log10(data_top)
+        ax.set_ylim(low, 10 ** (low_l + (top_l - low_l) / fraction))
+    else:
+        ax.set_ylim(low, low + (data_top - low) / fraction)
+    return False
 
 
 def _guides(ax: Axes, guides: Mapping[str, float], style: Style, *, outside: bool) -> None:
@@ -509,9 +768,11 @@ def _guides(ax: Axes, guides: Mapping[str, float], style: Style, *, outside: boo
     spots = _label_spots([_axes_fraction(ax, v, style.log) for v in drawable.values()])
     for (name, value), spot in zip(drawable.items(), spots):
         # Offset in points, not in axes fractions: how far a label sticks out must not depend on
-        # the axes' width, or the layout would chase its own tail.
+        # the axes' width, or the layout would chase its own tail. Its height is held in data
+        # units, so that it stays beside its line if the y axis is raised for the phase names.
         ax.annotate(
-            f"{name} {value:.3g}", (1.0 if outside else 0.0, spot), xycoords="axes fraction",
+            f"{name} {rate_text(value)}", (1.0 if outside else 0.0, _data_y(ax, spot, style.log)),
+            xycoords=("axes fraction", "data"),
             xytext=(4, 0 if outside else 1), textcoords="offset points",
             ha="left", va="center" if outside else "bottom", fontsize=7, color=GUIDE_COLOR,
             annotation_clip=False,
@@ -519,6 +780,14 @@ def _guides(ax: Axes, guides: Mapping[str, float], style: Style, *, outside: boo
             bbox=None if outside else {"facecolor": "white", "edgecolor": "none", "alpha": 0.8,
                                        "pad": 1.0},
         )
+
+
+def _data_y(ax: Axes, fraction: float, log: bool) -> float:
+    """The y value at ``fraction`` of the axes' height."""
+    low, high = ax.get_ylim()
+    if log:
+        return 10 ** (math.log10(low) + fraction * (math.log10(high) - math.log10(low)))
+    return low + fraction * (high - low)
 
 
 def _axes_fraction(ax: Axes, value: float, log: bool) -> float:
@@ -591,8 +860,10 @@ def _metric_axis(ax: Axes, curve: Curve, metric: np.ndarray, style: Style) -> Ax
     twin.grid(True, axis="x")
     twin.grid(False, axis="y")
     twin.spines["right"].set_visible(True)
+    # The metric's own name where the file gave one (its column, e.g. val_loss).
+    name = metric_name(curve) or "metric"
     xs, ys = style.points(metric)
-    twin.plot(xs, ys, color=METRIC_COLOR, linewidth=1.0, label="metric", zorder=2,
+    twin.plot(xs, ys, color=METRIC_COLOR, linewidth=1.0, label=name, zorder=2,
               marker=style.marker, markersize=2)
     mode = curve.params.get("mode")
     if mode in ("min", "max"):
@@ -600,8 +871,8 @@ def _metric_axis(ax: Axes, curve: Curve, metric: np.ndarray, style: Style) -> Ax
         best = (np.fmin if mode == "min" else np.fmax).accumulate(metric)
         xs, ys = style.points(best)
         twin.plot(xs, ys, color=METRIC_COLOR, linewidth=0.8, alpha=0.55, linestyle=":",
-                  drawstyle="steps-post", label="best metric so far")
-    twin.set_ylabel("metric", color=METRIC_COLOR)
+                  drawstyle="steps-post", label=f"best {name} so far")
+    twin.set_ylabel(name, color=METRIC_COLOR)
     twin.tick_params(axis="y", colors=METRIC_COLOR)
     # The rate is what the plot is about: keep its axes (and line) in front of the metric's.
     ax.set_zorder(twin.get_zorder() + 1)
