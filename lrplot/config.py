@@ -84,6 +84,9 @@ def recognise(data: Any, shown: str) -> str:
         return LRPLOT
     scores = {name: sum(key in data for key in f.config_keys) for name, f in FRAMEWORKS.items()}
     best = max(scores, key=scores.get)
+    own = sum(key in data for key in TOP_KEYS)
+    if own and own >= scores[best]:
+        return LRPLOT  # lrplot's own keys without schedules: its own message says what is missing
     if scores[best] == 0:
         raise ConfigError(
             f"{shown}: not a config lrplot knows: no 'schedules:' list, and none of the keys of a "
@@ -194,8 +197,10 @@ def _build(loader: Any, node: Any, shown: str) -> Any:
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                raise ConfigError(f"{shown}:{line}: keys must be names, got {key!r}")
+            # Names, or numbers: a parameter's own mapping may be keyed by step
+            # (optax's boundaries_and_scales: {100: 0.1}); a schedule's keys are checked as names.
+            if isinstance(key, bool) or not isinstance(key, (str, int, float)):
+                raise ConfigError(f"{shown}:{line}: keys must be names or numbers, got {key!r}")
             mapping[key] = _build(loader, value_node, shown)
             mapping.lines[key] = line
         return mapping

@@ -319,6 +319,11 @@ def _source(series: Any) -> str:
     return f"from {series.source}" + (f", column {series.column}" if series.column else "")
 
 
+def article(noun: str) -> str:
+    """``a PyTorch``, ``an optax (JAX)``."""
+    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"
+
+
 def code(curve: Curve, title: str | None = None) -> str:
     """The script of one curve: its registry entry's own emitter, or the torch one."""
     schedule = entry(curve.schedule)
@@ -335,9 +340,9 @@ def script(curves: Sequence[Curve], framework: str | None = None, title: str | N
 
     for curve in curves:
         if framework is not None and curve.framework != framework:
+            whose = article(FRAMEWORKS[curve.framework].title)
             raise UsageError(
-                f"--emit {framework}: {curve.label} is a {FRAMEWORKS[curve.framework].title} schedule; "
-                f"use --emit {curve.framework}"
+                f"--emit {framework}: {curve.label} is {whose} schedule; use --emit {curve.framework}"
             )
     if len(curves) == 1:
         return code(curves[0], title)

@@ -132,7 +132,8 @@ FRAMEWORKS: dict[str, Framework] = {f.name: f for f in (
         title="fastai",
         package="lrplot.schedules.fastai",
         index="row t is the rate of batch t, at fastai's training position",
-        precision="float64; fastai's schedule functions compute in float64 on Python floats",
+        precision="float64 rates at float32 training positions, as fastai computes them (both "
+        "reproduced)",
     ),
 )}
 
