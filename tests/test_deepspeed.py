@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import inspect
 import io
 import json
 import subprocess
@@ -210,6 +211,14 @@ WARNINGS = [
      "OneCycle writes (momentum, 0.99) into the optimizer's betas"),
     ("one-cycle", {"cycle_min_lr": 0.001, "cycle_max_lr": 0.01, "cycle_momentum": False,
                    "last_batch_iteration": 5}, 100, "row 0 is the optimizer's own lr (--lr) and beta1"),
+    ("one-cycle", {"cycle_min_lr": 0.0, "cycle_max_lr": 1.0, "cycle_first_step_size": 4,
+                   "cycle_second_step_size": 0, "cycle_momentum": False}, 10,
+     "the rate never reaches cycle_max_lr: with cycle_second_step_size 0 the top of the cycle (step 4)"),
+    ("one-cycle", {"cycle_min_lr": 0.0, "cycle_max_lr": 1.0, "cycle_first_step_size": 4,
+                   "cycle_first_stair_count": 2, "cycle_momentum": False}, 10,
+     "the rate is at cycle_max_lr for step 4 only: the last of the 2 stairs up"),
+    ("one-cycle", {"cycle_min_lr": 0.0, "cycle_max_lr": 1.0, "cycle_first_step_size": 4,
+                   "cycle_first_stair_count": 2, "cycle_momentum": False}, 5, None),
     ("lr-range-test", {}, 2000, None),
     ("lr-range-test", {"lr_range_test_step_rate": -0.5, "lr_range_test_step_size": 10}, 20, None),
     ("lr-range-test", {"lr_range_test_step_rate": -0.5, "lr_range_test_step_size": 10}, 30,
@@ -245,6 +254,12 @@ def test_one_cycle_momentum_warnings():
 
 def test_warnings_point_at_the_rows_they_name():
     """The rows a warning names are where the curve does what it says."""
+    lr = curve("deepspeed.one-cycle", cycle_min_lr=0.0, cycle_max_lr=1.0, cycle_first_step_size=4,
+               cycle_first_stair_count=2, cycle_momentum=False, steps=10).lr
+    assert lr[4] == 1.0 and lr[3] < 1.0 and lr[5] < 1.0
+    lr = curve("deepspeed.one-cycle", cycle_min_lr=0.0, cycle_max_lr=1.0, cycle_first_step_size=4,
+               cycle_second_step_size=0, cycle_momentum=False, steps=10).lr
+    assert lr.max() < 1.0 and lr[4] == 0.0
     lr = curve("deepspeed.lr-range-test", lr_range_test_step_rate=-0.5, lr_range_test_step_size=10,
                steps=30).lr
     assert lr[20] >= 0 > lr[21]
@@ -726,6 +741,25 @@ def test_the_engine_steps_the_scheduler_after_every_update(live):
         assert worst(got.lr, engine["lr"]) <= TOLERANCE, section
         if "momentum" in got.series:
             assert worst(got.series["momentum"], engine["momentum"]) <= TOLERANCE, section
+
+
+def test_signatures_are_deepspeeds(live):
+    """lrplot code maps positional arguments by Schedule.signature: the constructors' own order."""
+    for schedule in SCHEDULES.values():
+        assert tuple(inspect.signature(getattr(live, schedule.origin_name)).parameters) == schedule.signature
+
+
+def test_lrplot_code_reads_deepspeed_calls_as_the_flags_give_them():
+    ours = run_cli(["code", "WarmupCosineLR(optimizer, 100, 0.0, 10)", "--lr", "0.1", "-o", "-"])
+    flags = run_cli(["deepspeed", "warmup-cosine-lr", "--lr", "0.1", "--total-num-steps", "100",
+                     "--warmup-num-steps", "10", "-o", "-"])
+    assert ours.code == 0 and ours.stdout == flags.stdout, ours.stderr
+    ours = run_cli(["code", "deepspeed.runtime.lr_schedules.OneCycle(opt, 1e-4, 1e-3, 0.1, 5, None, 2, "
+                    "decay_step_size=3)", "-o", "-"])
+    flags = run_cli(["deepspeed", "one-cycle", "--cycle-min-lr", "1e-4", "--cycle-max-lr", "1e-3",
+                     "--decay-lr-rate", "0.1", "--cycle-first-step-size", "5",
+                     "--cycle-first-stair-count", "2", "--decay-step-size", "3", "-o", "-"])
+    assert ours.code == 0 and ours.stdout == flags.stdout, ours.stderr
 
 
 def test_importing_the_reference_imports_no_library():

@@ -783,6 +783,15 @@ def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
     if size != 0 and (params["decay_lr_rate"] != 0 or momentum_decays):
         found.append(f"decay_step_size {size} does not make steps: after the cycle DeepSpeed decays "
                      f"smoothly, dividing the rate by 1 + decay_lr_rate x i / {size} at every step i")
+    stairs, second = params["cycle_first_stair_count"], params["cycle_second_step_size"]
+    top = params["cycle_first_step_size"] - params["last_batch_iteration"] - 1  # the row of the peak
+    if params["cycle_max_lr"] != params["cycle_min_lr"] and 0 <= top < n:
+        if second == 0:
+            found.append("the rate never reaches cycle_max_lr: with cycle_second_step_size 0 the top of "
+                         f"the cycle (step {top}) wraps around to its start, cycle_min_lr")
+        elif stairs > 0 and top < n - 1:
+            found.append(f"the rate is at cycle_max_lr for step {top} only: the last of the {stairs} "
+                         "stairs up starts at the top of the cycle, and the way down starts the step after")
     if params["cycle_momentum"]:
         if params["last_batch_iteration"] == -1 and params["cycle_min_mom"] != params["cycle_max_mom"]:
             found.append(f"momentum row 0 is cycle_min_mom {params['cycle_min_mom']:g}, the constructor's "
@@ -977,6 +986,8 @@ def _register(name: str, params: tuple[Param, ...], **entry: Any) -> Schedule:
         params=params,
         per_batch=True,
         emit=emitter(CLASSES[name], params),
+        # The constructor's parameters in order (the schedule's are declared in that order).
+        signature=("optimizer", *(p.name for p in params if p.argument)),
         **entry,
     ))
 
