@@ -50,8 +50,11 @@ def assert_one_line_error(result, code: int, *fragments: str) -> None:
 def test_every_registry_example_prints_a_table(cli, in_tmp, name):
     result = cli(example_args(name))
     assert result.code == 0, result.stderr
-    assert f"{name}: " in result.stdout
-    assert " steps · start " in result.stdout or " epochs · start " in result.stdout  # plateau: epochs
+    # A row is a step, or an epoch for a metric-driven schedule (stepped once an epoch).
+    unit, other = ("epoch", "step") if SCHEDULES[name].row_unit == "epoch" else ("step", "epoch")
+    summary = [line for line in result.stdout.splitlines() if line.startswith(f"{name}: ")]
+    assert len(summary) == 1, result.stdout
+    assert f" {unit}s · start " in summary[0] and f" {other}s · " not in summary[0]
     assert result.stderr == ""
 
 

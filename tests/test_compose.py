@@ -291,14 +291,27 @@ def test_the_same_lr_given_again_is_fine_and_children_inherit_it():
     assert c.params["schedules"][0].params["lr"] == 0.2 and c.params["schedules"][1].params["lr"] == 0.2
 
 
-def test_a_cyclic_before_a_onecycle_is_fine():
-    curve(
-        "chained",
-        schedules=[
-            {"type": "cyclic", "base_lr": 0.1, "max_lr": 1},
-            {"type": "onecycle", "max_lr": 1, "total_steps": 9},
-        ],
-    )
+def test_a_cyclic_before_a_onecycle_is_overwritten_by_it():
+    """Both overwrite the optimizer's lr and momentum at every step (neither reads the rate it
+    finds); the onecycle steps last in the chain, so the chain is the onecycle alone, 9 rows."""
+    params = {"schedules": [
+        {"type": "cyclic", "base_lr": 0.1, "max_lr": 1},
+        {"type": "onecycle", "max_lr": 1, "total_steps": 9},
+    ]}
+    chain = curve("chained", **params)
+    alone = lrplot.curve("onecycle", max_lr=1, total_steps=9)
+    assert len(chain) == 9
+    np.testing.assert_array_equal(chain.lr, alone.lr)
+    np.testing.assert_array_equal(chain.series["momentum"], alone.series["momentum"])
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    from tests.reference import torch_rows
+
+    ref = torch_rows("chained", params, len(chain))
+    np.testing.assert_array_equal(ref["lr"], alone.lr)
+    np.testing.assert_array_equal(ref["momentum"], alone.series["momentum"])
 
 
 def test_nesting_has_a_bound():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import yaml
 from lrplot import catalog
 from lrplot.config import load
 from lrplot.errors import ConfigError
+from lrplot.registry import entry
 
 from .test_cli import assert_one_line_error
 
@@ -35,12 +37,14 @@ def test_every_sample_config_runs(cli, tmp_path, path):
     shutil.copytree(ROOT / "sample_configs", copy)
     table = cli(["run", str(copy / path.name)])
     assert table.code == 0, table.stderr
-    assert " steps · start " in table.stdout or " epochs · start " in table.stdout  # plateau: epochs
-    result = cli(
-        ["run", str(copy / path.name), "-o", str(tmp_path / "out.csv"), "-o", str(tmp_path / "out.png")]
-    )
+    outputs = [arg for name in ("out.csv", "out.png", "out.json") for arg in ("-o", str(tmp_path / name))]
+    result = cli(["run", str(copy / path.name), *outputs])
     assert result.code == 0, result.stderr
     assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
+    # Each schedule's summary counts its rows in its own unit: epochs for a metric-driven one.
+    for schedule in json.loads((tmp_path / "out.json").read_text())["schedules"]:
+        unit = entry(schedule["schedule"]).row_unit
+        assert f"{schedule['label']}: {schedule['rows']} {unit}s · start " in table.stdout, schedule
 
 
 def test_run_equals_compare(cli, in_tmp):

@@ -3,7 +3,8 @@
 Each kernel equals its closed form, computed in extended precision, to a few ulps of the curve's
 scale; each schedule's long path equals its plain formula within 1e-12 of the scale (bit for bit
 where it only rearranges the same operations); and with the fast paths forced on every length
-the golden torch curves still match under tests/reference.py's tolerances. Ranges start anywhere and end mid-block.
+the golden torch curves still match under tests/reference.py's tolerances. Ranges start anywhere
+and end mid-block.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import lrplot
-from lrplot import registry
 from lrplot.registry import schedules_of
-from lrplot.schedules import _kernels, compose, cosine, cyclic, exponential, factor, onecycle, plateau, pytorch, step
-from tests import test_golden
+from lrplot.schedules import _kernels, compose, cosine, cyclic, exponential, factor, onecycle, plateau, step
+from tests import goldens
 from tests.reference import assert_matches_torch, kind_of
 
 KERNELS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -417,22 +417,13 @@ def test_the_engine_takes_the_fast_route_for_long_curves():
 @pytest.fixture(scope="module")
 def forced_curves():
     """The golden cases computed with every fast path taken, however short the range."""
-    saved = _kernels.FAST_FROM
-    _kernels.FAST_FROM = registry.FAST_FROM = 1
-    try:
-        pytorch.clear_caches()
-        return {
-            c["id"]: lrplot.curve(c["schedule"], steps=c["rows"], **test_golden.params_of(c))
-            for c in test_golden.CASES
-        }
-    finally:
-        _kernels.FAST_FROM = registry.FAST_FROM = saved
-        pytorch.clear_caches()
+    with goldens.fast_paths_from(1):
+        return goldens.curves_of()
 
 
-@pytest.mark.parametrize("case", test_golden.cases_of(*test_golden.REFERENCES, warm_ups=True))
+@pytest.mark.parametrize("case", goldens.cases_of(*goldens.REFERENCES, warm_ups=True))
 def test_fast_paths_match_torch(case, forced_curves):
-    curve, ref = forced_curves[case["id"]], test_golden.torch_arrays(case)
+    curve, ref = forced_curves[case["id"]], goldens.torch_arrays(case)
     kind = kind_of(case["schedule"], case["params"])
     assert_matches_torch(curve.lr, ref["lr"], kind, context=case["id"])
     if "momentum" in ref:
@@ -440,22 +431,7 @@ def test_fast_paths_match_torch(case, forced_curves):
             curve.series["momentum"], ref["momentum"], kind, what="momentum", context=case["id"]
         )
     # The rows torch hits exactly stay exact.
-    checks = {
-        "cosine": test_golden.test_cosine_exact_rows,
-        "exponential": test_golden.test_exponential_exact_rows,
-        "onecycle": test_golden.test_onecycle_exact_rows,
-        "plateau": test_golden.test_plateau_exact_rows,
-        **dict.fromkeys(
-            ("step", "multistep", "constant", "polynomial", "linear"),
-            test_golden.test_factor_schedules_exact_rows,
-        ),
-    }
-    if "warmup_steps" in case["params"]:
-        test_golden.test_warm_up_rows(case, forced_curves)
-    elif case["schedule"] in checks:
-        checks[case["schedule"]](case, forced_curves)
-    elif case["schedule"] == "cyclic":
-        test_golden.test_closed_forms_are_torch_bit_for_bit(case, forced_curves)
+    goldens.exact_rows(case, curve)
 
 
 # --- composites: the closed forms against the scan ------------------------------------------------
@@ -518,14 +494,11 @@ COMPOSITES = [
 
 
 @pytest.mark.parametrize("name,params", COMPOSITES)
-def test_composites_from_closed_forms_equal_the_scan(name, params, monkeypatch):
+def test_composites_from_closed_forms_equal_the_scan(name, params):
     rows = 40000
     closed = lrplot.curve(name, steps=rows, **params)
-    pytorch.clear_caches()
-    monkeypatch.setattr(_kernels, "FAST_FROM", 10**9)  # the scan, and every plain formula
-    monkeypatch.setattr(registry, "FAST_FROM", 10**9)
-    scanned = lrplot.curve(name, steps=rows, **params)
-    pytorch.clear_caches()
+    with goldens.fast_paths_from(10**9):  # the scan, and every plain formula
+        scanned = lrplot.curve(name, steps=rows, **params)
     assert off_scale(closed.lr, scanned.lr) <= WITHIN
     assert closed.series.keys() == scanned.series.keys()
     for key in closed.series:
