@@ -127,7 +127,8 @@ class LrplotGroup(TyperGroup):
             names = self.list_commands(ctx)
             if name in schedules_of("torch"):
                 raise UsageError(f"{name} is defined in YAML only; use lrplot run CONFIG.yaml")
-            raise UsageError(f"no command {show(name)}{closest(name, names)}; commands: {', '.join(names)}")
+            hint = warmup_hint(name) or closest(name, names)
+            raise UsageError(f"no command {show(name)}{hint}; commands: {', '.join(names)}")
         return command
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -144,6 +145,24 @@ class LrplotGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def warmup_hint(name: str) -> str:
+    """For a command such as ``warmup-cosine``: a warm-up is an option of each schedule, not a
+    schedule of its own (and transformers' schedules take their own); '' for other names."""
+    folded = name.lower().replace("-", "").replace("_", "")
+    if "warmup" not in folded:
+        return ""
+    import re  # only this message needs it
+
+    rest = re.sub(r"warm[-_]?up", "", name, flags=re.IGNORECASE).strip("-_")
+    if rest not in command_names("torch"):
+        return "; a warm-up is an option of each schedule: lrplot SCHEDULE --warmup-steps N"
+    hint = f"; a warm-up is an option of each schedule: lrplot {rest} --warmup-steps N"
+    hf = schedules_of("hf").get(rest)
+    if hf is not None and any(p.name == "num_warmup_steps" for p in hf.params):
+        hint += f" (transformers' own: lrplot hf {rest} --num-warmup-steps N)"
+    return hint
 
 
 class _RawValues:
@@ -173,6 +192,94 @@ class RawCommand(TyperCommand):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _raw_values(super().get_params(ctx))
+
+
+class CompareCommand(RawCommand):
+    """``compare``, which first catches SPECs typed without their quotes (``lrplot compare cosine
+    --t-max 20``): Click would read --t-max as an option of compare and stop at "No such option"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            message = unquoted_specs(args, self.get_params(ctx))
+            if message:
+                raise UsageError(message)
+        return super().parse_args(ctx, args)
+
+
+def unquoted_specs(args: Sequence[str], params: Sequence[Any]) -> str | None:
+    """The message for schedule options given to compare outside any SPEC's quotes, with the
+    command line quoted as meant: each schedule name (or namespace and name) starts a SPEC that
+    takes the words after it, and compare's own options stay outside. None when every option is
+    compare's own, or none follows a schedule name (then Click says what is wrong)."""
+    own: dict[str, bool] = {}  # compare's options -> whether each takes a value
+    for param in params:
+        if getattr(param, "param_type_name", "") == "option":
+            for name in (*param.opts, *param.secondary_opts):
+                own[name] = not param.is_flag
+    specs: list[list[str]] = []
+    outside: list[str] = []
+    foreign: tuple[str, str] | None = None  # (the first stray option, the schedule it follows)
+    words = list(args)
+    while words:
+        word = words.pop(0)
+        name = word.split("=", 1)[0]
+        if word == "--":
+            return None
+        if name in own:
+            outside.append(word)
+            if own[name] and "=" not in word and words:
+                outside.append(words.pop(0))
+        elif " " in word:  # a SPEC in quotes
+            specs.append([word])
+        elif word in WORDS and words:
+            specs.append([word, words.pop(0)])
+        elif word in command_names("torch"):
+            specs.append([word])
+        elif specs and " " not in specs[-1][0]:
+            if word.startswith("-") and _is_option(word) and foreign is None:
+                schedule = specs[-1][:2] if specs[-1][0] in WORDS else specs[-1][:1]
+                if not _takes(schedule, name):
+                    return None  # no schedule's option either: Click's "No such option" is right
+                foreign = (name, " ".join(schedule))
+            specs[-1].append(word)
+        else:
+            return None
+    if foreign is None:
+        return None
+    quoted = " ".join(_quoted(spec) for spec in specs)
+    line = " ".join(["lrplot compare", quoted, *outside])
+    option, schedule = foreign
+    return (f"{option} is an option of {schedule}, not of compare: each SPEC is one schedule command "
+            f"line in quotes, e.g. {line}")
+
+
+def _takes(words: Sequence[str], option: str) -> bool:
+    """Whether the schedule named by ``words`` (``cosine``, ``hf cosine``) has the option."""
+    framework, name = ("torch", words[0]) if len(words) == 1 else (WORDS[words[0]], words[1])
+    if name not in command_names(framework):
+        return False
+    params = schedule_command(framework, name).params
+    return any(option in (*p.opts, *p.secondary_opts) for p in params)
+
+
+def _is_option(word: str) -> bool:
+    """``--t-max`` or ``-x``, not a negative number such as ``-1``."""
+    try:
+        float(word)
+    except ValueError:
+        return True
+    return False
+
+
+def _quoted(spec: Sequence[str]) -> str:
+    if len(spec) == 1 and " " in spec[0]:
+        spec = [spec[0]]
+    text = " ".join(spec)
+    if '"' in text or "$" in text or "`" in text or "\\" in text:
+        import shlex  # only this message needs it
+
+        return shlex.quote(text)
+    return f'"{text}"'
 
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -494,7 +601,7 @@ _with_signature(_compare, [
 ])
 app.command(
     "compare",
-    cls=RawCommand,
+    cls=CompareCommand,
     help="Several schedules side by side: one column (or line) per SPEC.",
     epilog='Example: lrplot compare "cosine --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
     "-o cmp.png",

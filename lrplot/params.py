@@ -190,8 +190,16 @@ class Choice(Param):
 
     def parse(self, raw: Any) -> str:
         if not isinstance(raw, str) or raw not in self.choices:
-            raise self._bad(raw)
+            raise self._near(raw)
         return raw
+
+    def _near(self, raw: Any) -> Invalid:
+        """The message for a value not among the choices, with the closest one when a choice is
+        close: ``--anneal-strategy must be one of cos, linear, got cosine (did you mean cos?)``."""
+        from .registry import closest  # registry imports this module: only on the error path
+
+        hint = closest(raw, self.choices) if isinstance(raw, str) else ""
+        return Invalid(f"{{}} must be {self.allowed()}, got {show(raw)}{literal(hint)}", self.name)
 
 
 class Switch(Param):
