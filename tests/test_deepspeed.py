@@ -548,9 +548,9 @@ def live():
     return reference("deepspeed.runtime.lr_schedules")
 
 
-LIVE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+LIVE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.function_scoped_fixture])
-THROUGH_CLI = settings(max_examples=12, deadline=None,
+THROUGH_CLI = settings(max_examples=40, deadline=None,
                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 rates = st.one_of(st.sampled_from([0.0, 1e-3, 0.1]), st.floats(1e-6, 1.0))
