@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -108,12 +109,19 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def engine_rows(cases: Sequence[Mapping[str, Any]], port: int = 29531) -> list[dict[str, np.ndarray]]:
+def free_port() -> int:
+    """A TCP port nothing listens on, for the one-process group torch.distributed sets up."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def engine_rows(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, np.ndarray]]:
     """For each case {"scheduler": <config section>, "lr": optimizer lr, "rows": N}, the rate (and
     beta1) of every update as DeepSpeed's engine trains: ``deepspeed.initialize`` with the config,
     then forward, ``engine.backward``, ``engine.step()`` per update."""
     done = subprocess.run(
-        [sys.executable, "-c", ENGINE_SCRIPT, str(port)],
+        [sys.executable, "-c", ENGINE_SCRIPT, str(free_port())],
         input=json.dumps(list(cases)), capture_output=True, text=True, timeout=600,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
