@@ -471,6 +471,8 @@ def _warmup_piece(low: int, high: int, warmup_type: str, slope: float) -> tuple[
 
 def warmup_decay_range(first: int, n: int, *, total: int | None, lr: float, low: float, high: float,
                        warmup_num_steps: int, warmup_type: str, last: int) -> np.ndarray:
+    """WarmupLR (``total`` None) or WarmupDecayLR at rows first..first+n−1: the warm-up (np.log, or
+    a line), the decay's line, and the flat rest."""
     warmup = warmup_length(warmup_num_steps)
 
     def plain(t: np.ndarray) -> np.ndarray:
@@ -542,14 +544,18 @@ def _cycle_pieces(params: Mapping[str, Any], slopes: tuple[float, float]) -> tup
     offset = params["last_batch_iteration"] + 1
     top, end = up - offset + 1, total - offset + 1
     pieces: list[tuple[int, int, tuple]] = []
-    if c_up > 0:
+    if c_up > up:  # stairs narrower than a step: no wider treads than the plain formula's rows
+        pieces.append((-offset, top, ("plain",)))
+    elif c_up > 0:
         # Stair j of the rising half: ⌊c·b/first⌋ = j from b = ⌈j·first/c⌉ (integers, so exact).
         bounds = [-(-j * up // c_up) - offset for j in range(c_up + 1)]
         pieces.append((-offset, top, ("treads", sorted({*bounds, top}))))
     else:
         pieces.append((-offset, top, ("line", slopes[0])))
     if down > 0:
-        if c_down > 0:
+        if c_down > down:
+            pieces.append((top, end, ("plain",)))
+        elif c_down > 0:
             # Falling: ⌊c·(total − b)/second⌋ = j down to b = total − ⌈j·second/c⌉ + 1.
             bounds = [total - (-(-j * down // c_down)) + 1 - offset for j in range(c_down + 1)]
             pieces.append((top, end, ("treads", sorted({top, *(b for b in bounds if b > top), end}))))
