@@ -803,8 +803,8 @@ def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
             found.append(f"momentum row 0 is cycle_min_mom {params['cycle_min_mom']:g}, the constructor's "
                          "value, though the cycle starts at cycle_max_mom: the first update runs at the "
                          "momentum of the top of the cycle with the rate of its bottom")
-        found.append("OneCycle writes (momentum, 0.99) into the optimizer's betas: beta2 becomes 0.99 "
-                     "whatever the optimizer had (AdamW's default is 0.999)")
+        found.append(f"OneCycle writes (momentum, {ONE_CYCLE_BETA2}) into the optimizer's betas: beta2 "
+                     f"becomes {ONE_CYCLE_BETA2} whatever the optimizer had (AdamW's default is 0.999)")
         past = _momentum_past_one(params, n)
         if past is not None:
             where = "above 1" if params["decay_mom_rate"] > 0 else "below 0"
