@@ -309,3 +309,52 @@ def test_terminal_size_and_default_height(monkeypatch):
     monkeypatch.setenv("LINES", "45")
     assert terminal_size() == (123, 45)
     assert [default_height(rows) for rows in (10, 24, 60)] == [8, 20, 20]
+
+
+# --- issue 13: ticks on the command line ----------------------------------------------------------
+
+
+def test_the_end_of_an_epoch_axis_reads_to_the_column_s_precision(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    result = cli("onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --chart")
+    assert result.code == 0 and result.stderr == ""
+    labels = lines_of(result.stdout)[-1].split()
+    assert labels == ["epoch", "0", "5", "10", "15", "20"]  # the last row is at epoch 19.98
+    assert "19.98" not in result.stdout
+
+
+@pytest.mark.parametrize("args,labels", [
+    ("cosine --t-max 20", ["step", "0", "5", "10", "15", "20"]),
+    ("cosine --t-max 999", ["step", "0", "200", "400", "600", "800", "999"]),
+    ("cosine --t-max 1000000", ["step", "0", "200k", "400k", "600k", "800k", "1M"]),
+])
+def test_round_steps_and_the_last_one(cli, monkeypatch, args, labels):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    result = cli(f"{args} --chart")
+    assert result.code == 0 and result.stderr == ""
+    assert lines_of(result.stdout)[-1].split() == labels
+    y = [line.split("┤")[0].strip() for line in lines_of(result.stdout) if "┤" in line]
+    assert y[0] == "1e-3" and y[-1] == "0"
+
+
+def test_a_log_chart_says_where_its_floor_is(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "90")
+    monkeypatch.setenv("LINES", "24")
+    result = cli("cosine --t-max 20 --log --chart")
+    assert result.code == 0 and result.stderr == ""
+    lines = lines_of(result.stdout)
+    assert lines[-1] == "1 row at rate 0 is off the log scale; floor 6.16e-6 = the lowest positive rate"
+    y = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert y == ["1e-3", "1e-4", "1e-5", "5e-6"]
+    assert "rate 0" not in cli("exponential --gamma 0.9 --steps 30 --log --chart").stdout
+
+
+def test_the_tick_helpers_examples_hold():
+    import doctest
+
+    from lrplot.render import chart, labels, table, ticks
+
+    for module in (ticks, table, chart, labels):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import shlex
 import subprocess
 import sys
 import tracemalloc
@@ -472,3 +473,203 @@ def test_the_envelope_draws_the_same_picture_as_every_point():
     assert solid.mean() > 0.3  # the band really is there: the test is not vacuous
     assert differs[settled].max(initial=0) <= 2
     assert (differs == 0).mean() >= 0.99
+
+
+# --- issue 13: phase names, ticks, titles (each through the command line too) --------------------
+
+
+def figure_of(cli, monkeypatch, args):
+    """Run the command line and keep the figure it saved."""
+    kept = []
+    save = plot.save
+
+    def keep(fig, out, fmt):
+        kept.append(fig)
+        save(fig, out, fmt)
+
+    monkeypatch.setattr(plot, "save", keep)
+    result = cli(args)
+    return result, (kept[0] if kept else None)
+
+
+def visible(labels, axis_range) -> list[str]:
+    low, high = sorted(axis_range)
+    return [t.get_text() for t in labels if low <= t.get_position()[0] <= high and t.get_text()]
+
+
+def x_labels(ax) -> list[str]:
+    return visible(ax.get_xticklabels(), ax.get_xlim())
+
+
+def y_labels(ax) -> list[str]:
+    low, high = sorted(ax.get_ylim())
+    return [t.get_text() for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high and t.get_text()]
+
+
+def assert_phase_names_apart(fig, curve) -> None:
+    """After drawing: no two phase names overlap, each lies inside the axes and starts inside its
+    own band, and the curve passes below it."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_gid() == plot.PHASE_NAME_GID]
+    phases = [p for p in curve.annotations.phases if max(p.start, 0) < min(p.end, len(curve) - 1)]
+    assert len(texts) == len(phases)
+    box = ax.get_window_extent(renderer)
+    to_px = ax.transData.transform
+    shown = []
+    for text, phase in zip(texts, phases):
+        if not text.get_visible():
+            continue
+        extent = text.get_window_extent(renderer)
+        name = text.get_text()
+        assert name == phase.name or (name.endswith("…") and phase.name.startswith(name[:-1])), name
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 + 0.5 and extent.y1 <= box.y1 + 0.5, name
+        end = to_px((min(phase.end, len(curve) - 1), 0))[0]
+        assert extent.x0 < end, (name, extent.x0, end)  # it starts inside its band
+        rows = np.arange(len(curve))
+        px = to_px(np.column_stack((rows, np.maximum(curve.lr, 1e-300))))
+        under = px[(px[:, 0] >= extent.x0) & (px[:, 0] <= extent.x1), 1]
+        assert not under.size or under.max() <= extent.y0 + 1, name  # the curve passes below it
+        shown.append((name, extent))
+    for i, (a, box_a) in enumerate(shown):
+        for b, box_b in shown[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    assert shown, "every phase name hidden"
+
+
+PHASE_CASES = [
+    pytest.param(dict(max_lr=0.1, total_steps=steps, pct_start=pct, three_phase=three),
+                 id=f"1cycle-{steps}-{pct}-{three}")
+    for steps in (100, 1000) for pct in (0.01, 0.03, 0.05, 0.1, 0.3, 0.5, 0.9, 0.97)
+    for three in (False, True) if not (three and pct > 0.5) and pct * steps > 2
+]
+WARM_UPS = [1, 2, 5, 10, 30]
+
+
+@pytest.mark.parametrize("params", PHASE_CASES)
+def test_onecycle_phase_names_never_collide(params):
+    curve = lrplot.curve("onecycle", **params)
+    assert_phase_names_apart(plot.figure([curve]), curve)
+
+
+@pytest.mark.parametrize("warmup", WARM_UPS)
+def test_warm_up_names_never_collide(warmup):
+    curve = lrplot.curve("cosine", t_max=295, warmup_steps=warmup)
+    assert_phase_names_apart(plot.figure([curve]), curve)
+
+
+PHASED = [s for s in lrplot.registry.all_schedules().values() if not s.yaml_only]
+
+
+@pytest.mark.parametrize("schedule", PHASED, ids=[s.key for s in PHASED])
+def test_phase_names_of_every_schedule_never_collide(cli, in_tmp, monkeypatch, schedule):
+    args = [*shlex.split(schedule.example), "-o", "x.png"]
+    result, fig = figure_of(cli, monkeypatch, args)
+    assert result.code == 0, result.stderr
+    if fig is None or len(fig.axes) == 0:
+        return
+    spec_curve = _curve_from_json(cli, [*shlex.split(schedule.example), "-o", "x.json"], in_tmp)
+    if spec_curve is not None and len(spec_curve.annotations.phases) > 1:
+        assert_phase_names_apart(fig, spec_curve)
+
+
+def _curve_from_json(cli, args, folder):
+    """The curve a command draws, rebuilt from its JSON (rates and phases)."""
+    import json as _json
+
+    from lrplot.engine import Curve
+    from lrplot.registry import Annotations, Phase
+
+    result = cli(args)
+    if result.code != 0:
+        return None
+    (data,) = _json.loads((folder / "x.json").read_text())["schedules"][:1]
+    phases = tuple(Phase(p["name"], p["start"], p["end"]) for p in data["phases"])
+    return Curve(data["label"], data["schedule"], {}, np.array(data["series"]["lr"], dtype=float),
+                 annotations=Annotations(phases=phases))
+
+
+def test_the_issue_s_narrow_phases_on_the_command_line(cli, in_tmp, monkeypatch):
+    for args, curve in [
+        ("onecycle --max-lr 0.1 --total-steps 1000 --pct-start 0.03 -o oc.png",
+         lrplot.curve("onecycle", max_lr=0.1, total_steps=1000, pct_start=0.03)),
+        ("cosine --t-max 295 --warmup-steps 5 -o cw.png", lrplot.curve("cosine", t_max=295, warmup_steps=5)),
+    ]:
+        result, fig = figure_of(cli, monkeypatch, args)
+        assert result.code == 0 and result.stdout == ""
+        assert result.stderr == f"Wrote {args.split()[-1]}\n"
+        assert_phase_names_apart(fig, curve)
+
+
+@pytest.mark.parametrize("args,xs", [
+    ("cosine --t-max 20", ["0", "5", "10", "15", "20"]),
+    ("cosine --t-max 999", ["0", "250", "500", "750", "999"]),
+    ("cosine --t-max 1000000", ["0", "250k", "500k", "750k", "1M"]),
+    ("cosine --t-max 1048575", ["0", "250k", "500k", "750k", "1,048,575"]),
+])
+def test_x_ticks_are_round_and_mark_the_last_step(cli, in_tmp, monkeypatch, args, xs):
+    result, fig = figure_of(cli, monkeypatch, [*args.split(), "-o", "x.png"])
+    assert result.code == 0 and result.stdout == "" and result.stderr == "Wrote x.png\n"
+    ax = fig.axes[0]
+    assert x_labels(ax) == xs
+    assert ax.yaxis.get_offset_text().get_text() == ""  # no x10^-3 over the axis
+    assert y_labels(ax) == ["0", "2e-4", "4e-4", "6e-4", "8e-4", "1e-3"]
+
+
+def test_rates_from_0_01_up_are_decimals(cli, in_tmp, monkeypatch):
+    result, fig = figure_of(cli, monkeypatch, "cosine --lr 0.1 --t-max 20 -o x.png")
+    assert result.code == 0 and result.stderr == "Wrote x.png\n"
+    assert y_labels(fig.axes[0]) == ["0", "0.02", "0.04", "0.06", "0.08", "0.1"]
+
+
+def test_log_with_a_rate_of_0_floors_at_the_smallest_positive_rate(cli, in_tmp, monkeypatch):
+    result, fig = figure_of(cli, monkeypatch, "cosine --t-max 20 --log -o x.png")
+    assert result.code == 0 and result.stdout == "" and result.stderr == "Wrote x.png\n"
+    ax = fig.axes[0]
+    lr = lrplot.curve("cosine", t_max=20).lr
+    smallest = lr[lr > 0].min()
+    low, high = ax.get_ylim()
+    assert smallest / 2 < low < smallest and lr.max() < high < 2 * lr.max()
+    (note,) = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert note == "1 row at rate 0 is off the log scale; floor 6.16e-6 = the lowest positive rate"
+    assert y_labels(ax)[-1] == "1e-3" and all("e" in label for label in y_labels(ax))
+
+
+def test_titles_say_the_parameters_and_the_warm_up(cli, in_tmp, monkeypatch):
+    result, fig = figure_of(cli, monkeypatch, "cosine --t-max 295 --warmup-steps 5 -o x.png")
+    assert result.code == 0 and result.stdout == "" and result.stderr == "Wrote x.png\n"
+    assert fig.get_suptitle() == "cosine t_max=295 + warm-up 5 (CosineAnnealingLR)"
+    args = "cosine --t-max 20 --warmup-steps 3 --warmup-start-factor 0.1 -o x.png"
+    result, fig = figure_of(cli, monkeypatch, args)
+    assert fig.get_suptitle() == "cosine t_max=20 + warm-up 3 from 0.1× (CosineAnnealingLR)"
+    result, fig = figure_of(cli, monkeypatch, "cosine --t-max 20 --label mine -o x.png")
+    assert fig.get_suptitle() == "mine (CosineAnnealingLR)"
+    result, fig = figure_of(cli, monkeypatch, "hf linear --num-training-steps 100 -o x.png")
+    assert result.code == 0, result.stderr
+    # Trainer's warm-up steps, derived from its ratio, were not given: not in the title.
+    assert fig.get_suptitle() == "hf linear num_training_steps=100 (get_linear_schedule_with_warmup)"
+    args = "onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 -o x.png"
+    result, fig = figure_of(cli, monkeypatch, args)
+    assert fig.get_suptitle() == "onecycle max_lr=0.01 epochs=20 (OneCycleLR)"
+
+
+def test_legends_write_the_warm_up_as_such(cli, in_tmp, monkeypatch):
+    args = ["compare", "cosine --t-max 20 --warmup-steps 5", "cosine --t-max 20", "-o", "x.png"]
+    result, fig = figure_of(cli, monkeypatch, args)
+    assert result.code == 0 and result.stdout == "" and result.stderr == "Wrote x.png\n"
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts == ["cosine t_max=20 + warm-up 5", "cosine t_max=20"]
+
+
+def test_the_metric_axis_is_named_by_its_column(cli, in_tmp, monkeypatch):
+    args = "plateau --metrics val_acc.csv --column val_acc --mode max --patience 2 -o x.png"
+    result, fig = figure_of(cli, monkeypatch, args)
+    assert result.code == 0 and result.stdout == "" and result.stderr == "Wrote x.png\n"
+    rate, twin = fig.axes
+    assert twin.get_ylabel() == "val_acc"
+    handles = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "val_acc" in handles and "best val_acc so far" in handles
+    assert fig.get_suptitle().startswith("plateau metrics=val_acc.csv column=val_acc mode=max patience=2")
+    result, fig = figure_of(cli, monkeypatch, "plateau --metrics val.txt -o x.png")
+    assert fig.axes[1].get_ylabel() == "metric"  # a file without columns names none

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from lrplot.engine import WARMUP_START_FACTOR, Curve
-from lrplot.registry import entry
+from lrplot.params import Integer, Real
+from lrplot.registry import Context, Schedule, entry
 
 # How a default label (lrplot.engine.default_label) writes a warm-up at its end.
 _WARMUP_TAIL = re.compile(r" warmup_steps=(\d+)(?: warmup_start_factor=(\S+))?$")
@@ -35,12 +36,14 @@ def warm_up(steps: int, factor: float | None) -> str:
 
 def describe(curve: Curve) -> str:
     """The schedule's command, each parameter whose value differs from its default, and the
-    warm-up: ``cosine t_max=295 + warm-up 5``, ``hf linear num_training_steps=100``."""
+    warm-up: ``cosine t_max=295 + warm-up 5``, ``hf linear num_training_steps=100``. A value the
+    schedule derives from the others anyway (1cycle's total_steps from epochs, Trainer's warm-up
+    steps from its ratio) is left out, as it was not given."""
     schedule = entry(curve.schedule)
     parts = [schedule.command]
     for param in schedule.params:
         value = curve.params.get(param.name)
-        if value is None or _same(value, param.default):
+        if value is None or _same(value, param.default) or _derived(schedule, curve, param.name):
             continue
         parts.append(f"{param.name}={shown(value)}")
     text = " ".join(parts)
@@ -78,6 +81,21 @@ def metric_name(curve: Curve) -> str | None:
     series = curve.params.get(schedule.metric)
     column = getattr(series, "column", None) or curve.params.get("column")
     return column if isinstance(column, str) and column else None
+
+
+def _derived(schedule: Schedule, curve: Curve, name: str) -> bool:
+    """Whether the schedule would give the numeric parameter ``name`` (optional, no default) the
+    value it has from the other parameters alone: resolved once more without it."""
+    param = schedule.param(name)
+    if schedule.resolve is None or param.default is not None or not isinstance(param, (Integer, Real)):
+        return False
+    values = {p.name: curve.params.get(p.name) for p in schedule.params}
+    values[name] = None
+    try:
+        again = schedule.resolve(values, Context(steps_per_epoch=curve.steps_per_epoch))
+    except Exception:  # without it the parameters do not resolve: it was given
+        return False
+    return _same(again.get(name), curve.params.get(name))
 
 
 def _same(value: Any, default: Any) -> bool:
