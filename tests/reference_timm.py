@@ -107,12 +107,16 @@ def num_epochs(params: Mapping[str, Any]) -> int:
     return epochs
 
 
-def worst_error(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """The largest difference, relative to the curve's scale (its largest |rate|)."""
-    scale = float(np.max(np.abs(theirs))) if len(theirs) else 0.0
-    return float(np.max(np.abs(ours - theirs))) / scale if scale > 0 else float(np.max(np.abs(ours - theirs)))
+def worst_error(ours: np.ndarray, theirs: np.ndarray, lr: float = 0.0) -> float:
+    """The largest difference, relative to the curve's scale: its largest |rate|, or the base lr
+    when that is larger. timm's formulas round on the scale of lr (0.5·(lr − lr_min)·(1 − tanh x)
+    loses digits to cancellation when tanh x is near 1), so a curve that stays far below lr (a
+    warm-up aiming at a tanh tail, a window of lr_min rows) is compared on lr's scale."""
+    scale = max(float(np.max(np.abs(theirs))) if len(theirs) else 0.0, lr)
+    gap = float(np.max(np.abs(ours - theirs))) if len(theirs) else 0.0
+    return gap / scale if scale > 0 else gap
 
 
 # lrplot computes timm's float64 formulas, most of them in timm's order of operations: at most
-# this far apart, relative to the curve's scale.
+# this far apart, relative to the curve's scale (see worst_error).
 TOLERANCE = 1e-12

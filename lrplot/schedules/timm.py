@@ -969,9 +969,25 @@ def _check_noise(p: Mapping[str, Any]) -> None:
 
 def _resolve_cycles(params: dict[str, Any], context: Context) -> dict[str, Any]:
     _check_noise(params)
-    if "lb" in params and not params["lb"] < params["ub"]:
-        raise Invalid("{} must be below {} (TanhLRScheduler asserts lb < ub)", "lb", "ub")
+    if "lb" in params:
+        if not params["lb"] < params["ub"]:
+            raise Invalid("{} must be below {} (TanhLRScheduler asserts lb < ub)", "lb", "ub")
+        _check_tanh_target(cycles_of("tanh", params))
     return params
+
+
+def _check_tanh_target(c: Cycles, names: Mapping[str, str] | None = None) -> None:
+    """TanhLRScheduler without warmup_prefix evaluates its curve at warmup_t when constructed;
+    with cycle_mul < 1 that step may be past the end of the cycles, where timm's log fails."""
+    crash = c._crash_tt()
+    w = c.warmup
+    if w.warmup_t and not w.prefix and crash is not None and w.warmup_t >= crash:
+        warmup = (names or {}).get("warmup_t", "warmup_t")
+        end = c.t_initial / (1 - c.cycle_mul)
+        raise Invalid(
+            f"{{}} {w.warmup_t} is past the end of the cycles ({end:.6g} steps with "
+            f"{{}} {c.cycle_mul:g}): TanhLRScheduler without warmup_prefix evaluates its curve at warmup_t "
+            "when constructed, and timm raises ValueError (math domain error) there", warmup, "cycle_mul")
 
 
 def _resolve_steps(params: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -1175,6 +1191,8 @@ def _annotate_cycles(shape: str, p: Mapping[str, Any], n: int, tail: str = "lr_m
     if c.cycle_limit and last_tt > first:
         bounds = c._boundaries(first, last_tt - first + 1) if c.cycle_mul != 1 else list(
             range(c.t_initial * (first // c.t_initial + 1), last_tt + 1, c.t_initial))
+        if bounds is not None:
+            bounds = [b for b in bounds if b + w.offset < c.end()]
         if bounds is not None and len(bounds) < PHASED_CYCLES:
             starts = [first + w.offset, *(b + w.offset for b in bounds)]
             ends = [*starts[1:], end]
@@ -1345,7 +1363,7 @@ def _epoch_loop(rows: int, metric: bool = False) -> list[str]:
         f"for epoch in range({rows}):",
         '    lrs.append(optimizer.param_groups[0]["lr"])  # the rate this epoch trains with',
         "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
-        f"    {step}  # at the end of the epoch, as timm's train.py does",
+        f"    {step}  # at the end of each epoch, as train.py does",
     ]
 
 
@@ -1486,6 +1504,8 @@ def _factory(params: dict[str, Any], context: Context) -> dict[str, Any]:
         inner.update(metrics=p["metrics"], column=p["column"], decay_rate=p["decay_rate"],
                      patience_t=p["patience_epochs"], threshold=1e-4, cooldown_t=0, lr_min=p["min_lr"],
                      mode=p["plateau_mode"], noise_type="normal")
+    if kind == "tanh":
+        _check_tanh_target(cycles_of(kind, inner), {"warmup_t": "warmup_epochs"})
     if kind in CYCLIC:
         try:
             length = cycles_of(kind, inner).cycle_length() + cooldown_t
