@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -204,6 +205,8 @@ def perturbed(values: dict[str, Any], key: str, draw) -> dict[str, Any]:
 def as_source(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(as_source(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{as_source(k)}: {as_source(v)}" for k, v in value.items()) + "}"
     return repr(value)
 
 
@@ -213,7 +216,9 @@ def as_flag(name: str, value: Any, param) -> list[str]:
         return [flag if value else "--no-" + name.replace("_", "-")]
     if isinstance(value, tuple):
         return [flag, ",".join(str(v) for v in value)]
-    return [flag, str(value)]
+    if isinstance(value, Mapping):
+        return [flag, ",".join(f"{k}={v!r}" for k, v in value.items())]
+    return [flag, repr(value) if isinstance(value, float) else str(value)]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -1128,6 +1128,30 @@ def _emitter(
 # --- the registry ---------------------------------------------------------------------------------
 
 
+# Each function's parameters in order (optax 0.2.8), for `lrplot code`'s positional arguments;
+# tests/test_code.py checks them against optax's own signatures.
+SIGNATURES = {
+    "constant_schedule": ("value",),
+    "linear_schedule": ("init_value", "end_value", "transition_steps", "transition_begin"),
+    "polynomial_schedule": ("init_value", "end_value", "power", "transition_steps", "transition_begin"),
+    "cosine_decay_schedule": ("init_value", "decay_steps", "alpha", "exponent"),
+    "exponential_decay": ("init_value", "transition_steps", "decay_rate", "transition_begin", "staircase",
+                          "end_value"),
+    "piecewise_constant_schedule": ("init_value", "boundaries_and_scales"),
+    "piecewise_interpolate_schedule": ("interpolate_type", "init_value", "boundaries_and_scales"),
+    "warmup_constant_schedule": ("init_value", "peak_value", "warmup_steps"),
+    "warmup_cosine_decay_schedule": ("init_value", "peak_value", "warmup_steps", "decay_steps", "end_value",
+                                     "exponent"),
+    "warmup_exponential_decay_schedule": ("init_value", "peak_value", "warmup_steps", "transition_steps",
+                                          "decay_rate", "transition_begin", "staircase", "end_value"),
+    "linear_onecycle_schedule": ("transition_steps", "peak_value", "pct_start", "pct_final", "div_factor",
+                                 "final_div_factor"),
+    "cosine_onecycle_schedule": ("transition_steps", "peak_value", "pct_start", "div_factor",
+                                 "final_div_factor"),
+    "sgdr_schedule": ("cosine_kwargs",),
+}
+
+
 def _register(name: str, function: str, params: tuple[Param, ...], **entry: Any) -> Schedule:
     return register(Schedule(
         name=name,
@@ -1135,6 +1159,7 @@ def _register(name: str, function: str, params: tuple[Param, ...], **entry: Any)
         origin=f"optax.{function}",
         params=params,
         emit=_emitter(params, function),
+        signature=SIGNATURES[function],
         **entry,
     ))
 
