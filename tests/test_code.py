@@ -251,9 +251,12 @@ def test_code_gives_the_flags_csv_for_every_schedule(key, data, tmp_path_factory
         elif index < positional:
             args.append(as_source(values[theirs[name]]))
     used = {theirs[n] for n in signature[: min(run, positional)] if n in theirs}
-    args += [f"{native.get(n, n)}={as_source(v)}" for n, v in values.items()
-             if n not in used and native.get(n, n) in signature]
-    extra = [n for n in values if native.get(n, n) not in signature]
+    # Keywords: every argument of the call not given by position (a **kwargs function such as
+    # get_reduce_on_plateau_schedule takes the schedule's own arguments this way).
+    keyword = [n for n in values if n not in used and (native.get(n, n) in signature or (
+        n in params and params[n].argument))]
+    args += [f"{native.get(n, n)}={as_source(values[n])}" for n in keyword]
+    extra = [n for n in values if n not in used and n not in keyword]
     code_args = ["code", f"{schedule.origin_name}({', '.join(args)})"]
     for name in extra:
         if name in params and not params[name].argument:
