@@ -686,6 +686,22 @@ def test_each_trap_warns(schedule, params, rows, text):
     assert text in warned(schedule, params, rows)
 
 
+def test_refused_steps_are_where_timm_breaks(timm_scheduler):
+    import torch
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    poly = timm_scheduler.PolyLRScheduler(optimizer, t_initial=90, cycle_mul=0.7, cycle_limit=10)
+    poly.step(153)
+    assert isinstance(optimizer.param_groups[0]["lr"], complex)
+    params = {"t_initial": 90, "cycle_mul": 0.7, "cycle_limit": 10}
+    assert len(curve("timm.poly", params, 153)) == 153
+    cosine = timm_scheduler.CosineLRScheduler(
+        optimizer, t_initial=10, cycle_mul=1.3, cycle_limit=5, k_decay=1.5
+    )
+    with pytest.raises(TypeError):
+        cosine.step(23)
+
+
 def test_late_restart_rows_are_lr_min_as_in_timm():
     ours = curve("timm.cosine", {"lr": 0.1, "t_initial": 1, "cycle_mul": 3.0, "cycle_limit": 8}, 200).lr
     # Cycle 5 starts at step 121 = 1 + 3 + 9 + 27 + 81; timm's log puts 121 at the end of cycle 4.
@@ -709,6 +725,25 @@ REFUSALS = [
         "--cycle-mul",
     ),
     (["timm", "cosine", "--t-initial", "10", "--cycle-mul", "0"], "--cycle-mul"),
+    (
+        [
+            "timm",
+            "cosine",
+            "--t-initial",
+            "10",
+            "--cycle-mul",
+            "1.3",
+            "--cycle-limit",
+            "5",
+            "--k-decay",
+            "1.5",
+        ],
+        "at step 23 timm's float cycle arithmetic breaks",
+    ),
+    (
+        ["timm", "poly", "--t-initial", "90", "--cycle-mul", "0.7", "--cycle-limit", "10", "--steps", "200"],
+        "at step 153 timm's float cycle arithmetic breaks",
+    ),
     (
         ["timm", "tanh", "--t-initial", "1", "--cycle-mul", "0.5", "--warmup-t", "2", "--steps", "1"],
         "--warmup-t 2 is past the end of the cycles",

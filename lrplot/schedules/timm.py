@@ -700,28 +700,58 @@ class Cycles(Timm):
                 tt += 1
         return max(tt + w.offset, w.warmup_t)
 
+    def odd_rows(self, n: int) -> tuple[list[int], list[int], list[int]]:
+        """Rows (steps < n) where timm's float cycle arithmetic leaves the cycle it puts a step
+        in, at cycle boundaries (cycle_mul != 1): ``late``, the position reaches the cycle's
+        length (the row is the previous cycle's end, the restart comes a step late); ``over``,
+        it passes it; ``early``, it is below 0 (the float cycle start lands past the step)."""
+        late: list[int] = []
+        over: list[int] = []
+        early: list[int] = []
+        if self.cycle_mul == 1:
+            return late, over, early
+        w = self.warmup
+        last = n - 1 - w.offset
+        crash = self._crash_tt()
+        if crash is not None:
+            last = min(last, crash - 1)
+        first = max(w.warmup_t - w.offset, 0)
+        if last < first:
+            return late, over, early
+        bounds = self._boundaries(first, last - first + 1)
+        for b in bounds or ():
+            for row in (b - 1, b):
+                j = self.index_at(row)
+                if j >= self.cycle_limit:
+                    continue
+                spans, starts, _ = self.constants(np.array([j], dtype=np.float64))
+                position = row - starts[0]
+                if position < 0:
+                    early.append(row + w.offset)
+                elif position > spans[0]:
+                    over.append(row + w.offset)
+                if position >= spans[0]:
+                    late.append(row + w.offset)
+        return late, over, early
+
     def late_restarts(self, n: int) -> list[int]:
         """Steps (rows) where timm's log-based cycle index rounds below the cycle the step
         starts: the row shows the end of the previous cycle, and the restart comes a step late."""
-        if self.cycle_mul == 1:
-            return []
-        w = self.warmup
-        last = n - 1 - w.offset
-        first = max(w.warmup_t - w.offset, 0)
-        if last < first:
-            return []
-        bounds = self._boundaries(first, last - first + 1)
-        if not bounds:
-            return []
+        return self.odd_rows(n)[0]
+
+    def complex_step(self, n: int) -> tuple[int, str] | None:
+        """The first step (below n) where timm's arithmetic turns complex, and why: a position
+        below 0 raised to a non-whole k_decay (math.cos of a complex number raises TypeError), or
+        poly's 1 - position / length below 0 raised to a non-whole power (a complex rate)."""
+        _, over, early = self.odd_rows(n)
         found = []
-        for b in bounds:
-            j = self.index_at(b - 1)
-            if j >= self.cycle_limit:
-                continue
-            spans, starts, _ = self.constants(np.array([j], dtype=np.float64))
-            if (b - 1) - starts[0] >= spans[0]:
-                found.append(b - 1 + w.offset)
-        return found
+        if self.shape != "tanh" and not float(self.k_decay).is_integer() and early:
+            found.append((early[0], f"the cycle position there is just below 0 and its power k_decay "
+                                    f"{self.k_decay:g} is complex; timm raises TypeError"))
+        if self.shape == "poly" and not float(self.power).is_integer() and over:
+            found.append((over[0], f"the cycle position there passes the cycle's length, and 1 - position / "
+                                   f"length (below 0) to the power {self.power:g} makes timm's rate complex"))
+        return min(found) if found else None
 
 
 def _tanh_fall(out: np.ndarray, first: float, span: float, lb: float, ub: float, drop: float,
@@ -1238,12 +1268,28 @@ def _cycles_horizon(shape: str, p: Mapping[str, Any]) -> int:
 def _cycles_limit(shape: str, p: Mapping[str, Any]) -> tuple[int, Invalid] | None:
     c = cycles_of(shape, p)
     crash = c.crash_step()
+    if c.cycle_mul != 1 and (shape != "tanh" and not float(c.k_decay).is_integer()
+                             or shape == "poly" and not float(c.power).is_integer()):
+        odd = c.complex_step(min(crash or 2**53, _horizon_cap(c)))
+        if odd is not None:
+            step, why = odd
+            name = "k_decay" if "k_decay" in why else "power"
+            return step, Invalid(f"at step {step} timm's float cycle arithmetic breaks: {why}; change "
+                                 "{} or {}", "cycle_mul", name)
     if crash is None:
         return None
     return crash, Invalid(
         f"past step {crash - 1} timm's cycle index takes math.log of a number <= 0 and raises "
         f"ValueError (math domain error): with {{}} {c.cycle_mul:g} < 1 the cycles shrink and end at "
         f"step {c.t_initial / (1 - c.cycle_mul) + c.warmup.offset:.6g}", "cycle_mul")
+
+
+def _horizon_cap(c: Cycles) -> int:
+    """How far to look for steps timm cannot compute: the longest default length, or a million."""
+    try:
+        return int(min(c.cycle_length() + 1, 2**53))
+    except OverflowError:
+        return MAX_CYCLE_ROWS
 
 
 def _drops(rate: float) -> int:
