@@ -8,7 +8,7 @@ from typing import Any
 
 from lrplot.engine import WARMUP_START_FACTOR, Curve
 from lrplot.params import Integer, Real
-from lrplot.registry import Context, Schedule, entry
+from lrplot.registry import Context, Schedule, find
 
 # How a default label (lrplot.engine.default_label) writes a warm-up at its end.
 _WARMUP_TAIL = re.compile(r" warmup_steps=(\d+)(?: warmup_start_factor=(\S+))?$")
@@ -39,7 +39,9 @@ def describe(curve: Curve) -> str:
     warm-up: ``cosine t_max=295 + warm-up 5``, ``hf linear num_training_steps=100``. A value the
     schedule derives from the others anyway (1cycle's total_steps from epochs, Trainer's warm-up
     steps from its ratio) is left out, as it was not given."""
-    schedule = entry(curve.schedule)
+    schedule = find(curve.schedule)
+    if schedule is None:  # not a registered schedule (a training log): its label says what it is
+        return curve.label
     parts = [schedule.command]
     for param in schedule.params:
         value = curve.params.get(param.name)
@@ -67,15 +69,19 @@ def title(curve: Curve) -> str:
     """A single curve's title: what was drawn (its description, or its own label when it was
     given one) and the class or function it reproduces, e.g.
     ``cosine t_max=295 + warm-up 5 (CosineAnnealingLR)``."""
-    schedule = entry(curve.schedule)
-    name = describe(curve) if curve.label == schedule.command else display_label(curve)
-    return f"{name} ({schedule.origin_name})" if curve.origin else name
+    schedule = find(curve.schedule)
+    default = schedule is not None and curve.label == schedule.command
+    name = describe(curve) if default else display_label(curve)
+    return f"{name} ({curve.origin.rsplit('.', 1)[-1]})" if curve.origin else name
 
 
 def metric_name(curve: Curve) -> str | None:
     """The name of the metric a curve follows (ReduceLROnPlateau's): the file's column when one was
-    read (``val_loss``), else None."""
-    schedule = entry(curve.schedule)
+    read (``val_loss``), or the one a training log was read for; else None."""
+    schedule = find(curve.schedule)
+    if schedule is None:
+        named = curve.params.get("metric")
+        return named if isinstance(named, str) and named else None
     if schedule.metric is None:
         return None
     series = curve.params.get(schedule.metric)
