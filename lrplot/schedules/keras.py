@@ -399,12 +399,10 @@ def cosine_decay_restarts_range(
     first: int, n: int, *, initial_learning_rate: float, first_decay_steps: int, t_mul: float,
     m_mul: float, alpha: float,
 ) -> np.ndarray:
-    """:func:`cosine_decay_restarts` at steps first..first+n-1: equal cycles of equal height are
-    one period repeated (_kernels.tile), of heights m_mul^i one cosine times geometric heights;
-    otherwise each cycle of at least FAST_FROM steps by angle addition (_kernels.cosine), its first
-    step (cos 0 = 1) by the formula, and the steps between such cycles by the formula, together.
-    Equal cycles take their phase as s / first_decay_steps, exactly; Keras' t / first_decay_steps
-    rounds, which moves its rate by up to about 2e-16 · t / first_decay_steps of the scale."""
+    """:func:`cosine_decay_restarts` at steps first..first+n-1: short equal cycles (t_mul 1) by
+    :func:`_equal_cycles`; otherwise each cycle of at least FAST_FROM steps by angle addition
+    (_kernels.cosine), its first step (cos 0 = 1) by the formula, and the steps between such
+    cycles by the formula, together."""
     a, d = initial_learning_rate, first_decay_steps
 
     def plain(low: int, high: int) -> np.ndarray:
@@ -412,17 +410,8 @@ def cosine_decay_restarts_range(
                                      first_decay_steps=d, t_mul=t_mul, m_mul=m_mul, alpha=alpha)
 
     last = first + n - 1
-    if t_mul == 1.0 and m_mul == 1.0 and d <= _kernels.BLOCK:
-        return _kernels.tile(n, plain(first, first + d))
     if t_mul == 1.0 and d < _kernels.FAST_FROM:
-        # Equal cycles, each m_mul times as high: one cosine times the heights (geometric).
-        low, high = first // d, last // d
-        heights = _kernels.geometric(np.empty(high - low + 1), low, scale=a * (1 - alpha) * 0.5, ratio=m_mul)
-        wave = 1.0 + np.cos(np.pi * (np.arange(d) / d))
-        cycles = np.multiply(heights[:, None], wave).reshape(-1)
-        if alpha:
-            cycles += a * alpha
-        return cycles[first - low * d : first - low * d + n]
+        return _equal_cycles(first, n, a, d, m_mul, alpha, plain)
     rows, starts = restart_rows(d, t_mul, last)
     begins = np.concatenate(([0], rows))
     ends = np.concatenate((rows, [last + 1]))
@@ -444,6 +433,37 @@ def cosine_decay_restarts_range(
     if done <= last:
         out[done - first :] = plain(done, last + 1)
     return out
+
+
+def _equal_cycles(first: int, n: int, a: float, d: int, m_mul: float, alpha: float,
+                  plain: Callable[[int, int], np.ndarray]) -> np.ndarray:
+    """Rows first..first+n-1 of CosineDecayRestarts with t_mul 1 and short cycles of d steps.
+
+    Keras' phase is fl(t/d) − ⌊t/d⌋, and while t/d stays in one binade [2^k, 2^(k+1)) its rounding
+    repeats every d steps (fl(x + 1) = fl(x) + 1 there): so each binade's first cycle, by the formula,
+    is every cycle of that binade, exactly. With m_mul 1 it is repeated; otherwise its 1 + cos(π·f)
+    is scaled by the cycles' heights (a·(1 − alpha)/2 · m_mul^i, _kernels.geometric). The cycles are
+    written as rows of one (cycles, d) array, of which the rows asked for are a view."""
+    first_cycle, last_cycle = first // d, (first + n - 1) // d
+    grid = np.empty((last_cycle - first_cycle + 1, d))
+    cycle = first_cycle
+    while cycle <= last_cycle:
+        # Cycles cycle..end-1 share a binade of t/d (cycle 0 is the first binade's part below 1).
+        end = min((1 << cycle.bit_length()) if cycle else 1, last_cycle + 1)
+        rows = grid[cycle - first_cycle : end - first_cycle]
+        if m_mul == 1.0:
+            rows[:] = plain(cycle * d, cycle * d + d)
+        else:
+            frac = np.arange(cycle * d, cycle * d + d, dtype=np.float64) / d
+            wave = 1.0 + np.cos(np.pi * (frac - np.floor(frac)))
+            heights = _kernels.geometric(np.empty(end - cycle), cycle, scale=a * (1 - alpha) * 0.5,
+                                         ratio=m_mul)
+            np.multiply(heights[:, None], wave, out=rows)
+            if alpha:
+                rows += a * alpha
+        cycle = end
+    offset = first - first_cycle * d
+    return grid.reshape(-1)[offset : offset + n]
 
 
 def piecewise_constant_decay(
