@@ -507,8 +507,8 @@ def y_labels(ax) -> list[str]:
 
 
 def assert_phase_names_apart(fig, curve) -> None:
-    """After drawing: no two phase names overlap, each lies inside the axes and starts inside its
-    own band, and the curve passes below it."""
+    """After drawing: every phase is named (in full or abbreviated), no two names overlap, each
+    lies inside the axes and starts or ends inside its own band, and the curve passes below it."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
@@ -519,14 +519,13 @@ def assert_phase_names_apart(fig, curve) -> None:
     to_px = ax.transData.transform
     shown = []
     for text, phase in zip(texts, phases):
-        if not text.get_visible():
-            continue
+        assert text.get_visible(), phase.name
         extent = text.get_window_extent(renderer)
         name = text.get_text()
         assert name == phase.name or (name.endswith("…") and phase.name.startswith(name[:-1])), name
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1 + 0.5 and extent.y1 <= box.y1 + 0.5, name
-        end = to_px((min(phase.end, len(curve) - 1), 0))[0]
-        assert extent.x0 < end, (name, extent.x0, end)  # it starts inside its band
+        start, end = (to_px((x, 0))[0] for x in (max(phase.start, 0), min(phase.end, len(curve) - 1)))
+        assert extent.x0 < end and extent.x1 > start, (name, extent.x0, extent.x1, start, end)
         rows = np.arange(len(curve))
         px = to_px(np.column_stack((rows, np.maximum(curve.lr, 1e-300))))
         under = px[(px[:, 0] >= extent.x0) & (px[:, 0] <= extent.x1), 1]
@@ -556,6 +555,24 @@ def test_onecycle_phase_names_never_collide(params):
 @pytest.mark.parametrize("warmup", WARM_UPS)
 def test_warm_up_names_never_collide(warmup):
     curve = lrplot.curve("cosine", t_max=295, warmup_steps=warmup)
+    assert_phase_names_apart(plot.figure([curve]), curve)
+
+
+@pytest.mark.parametrize("name,params", [
+    # Eight restarts, the first ones a few pixels wide: three rows of names.
+    ("keras.cosine-decay-restarts", dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=2,
+                                         m_mul=0.8, alpha=0.01, steps=2000)),
+    # A warm-up and a cooldown of a hundredth of the run each, the cooldown at the right edge.
+    ("timm.create-scheduler-v2", dict(lr=0.1, sched="cosine", num_epochs=300, warmup_epochs=1,
+                                      cooldown_epochs=2, sched_on_updates=True, updates_per_epoch=100)),
+    ("sequential", dict(lr=0.1, milestones=[2, 4], schedules=[
+        {"type": "linear", "start_factor": 0.1, "total_iters": 2},
+        {"type": "constant", "factor": 0.5, "total_iters": 2},
+        {"type": "onecycle", "max_lr": 1.0, "total_steps": 300, "pct_start": 0.01}])),
+])
+def test_many_narrow_phases_stay_named_and_apart(name, params):
+    curve = lrplot.curve(name, **params)
+    assert len(curve.annotations.phases) >= 3
     assert_phase_names_apart(plot.figure([curve]), curve)
 
 

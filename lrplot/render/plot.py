@@ -56,7 +56,7 @@ DOTS_UP_TO = 60
 PHASE_HEADROOM = 0.12  # y margin above the curve, so phase names do not sit on it
 LABEL_GAP = 0.055  # axes fraction kept between two guide labels so they never overprint
 PHASE_NAME_SIZE = 7.5
-PHASE_NAME_ROWS = 2  # phase names too close for one row take a second one below it
+PHASE_NAME_ROWS = 3  # phase names too close for one row take a second (and a third) below it
 PHASE_NAME_GID = "phase-name"
 # Pixels between a phase name and its band's edge, and between two names on a row.
 NAME_PAD, NAME_GAP = 3.0, 6.0
@@ -669,9 +669,10 @@ def _shade_phases(
 def place_phase_names(fig: Figure, names: Sequence[PhaseName], make_room: bool = True) -> bool:
     """Put each phase name where it collides with no other, on a laid-out figure.
 
-    In order of preference: inside its band on the first row, inside it on the second row,
-    starting inside it and running on over the next band (first row, then second), then the same
-    abbreviated ("cool-d…", "c…"); a name with no room even for that is hidden. False when the
+    In order of preference: inside its band on the first row, inside it on a row below,
+    starting inside it and running on over the next band (first row, then below), ending at its
+    end and running back over the band before (a narrow last band), then the same abbreviated
+    ("cool-d…", "c…"); a name with no room even for that is hidden. False when the
     second row is used and the curve must move down to make room for it (the caller lays the
     figure out again and calls this once more, without ``make_room``).
     """
@@ -696,7 +697,7 @@ def place_phase_names(fig: Figure, names: Sequence[PhaseName], make_room: bool =
         for text in (item.name, *_abbreviations(item.name)):
             item.text.set_text(text)
             width = item.text.get_window_extent(renderer).width
-            spot = _free_spot(taken, start, end, box.x1, width)
+            spot = _free_spot(taken, start, end, (box.x0, box.x1), width)
             if spot is not None:
                 break
         if spot is None:
@@ -713,23 +714,42 @@ def place_phase_names(fig: Figure, names: Sequence[PhaseName], make_room: bool =
 
 
 def _free_spot(
-    taken: Sequence[list[tuple[float, float]]], start: float, end: float, right: float, width: float
+    taken: Sequence[list[tuple[float, float]]], start: float, end: float, edges: tuple[float, float],
+    width: float,
 ) -> tuple[int, float] | None:
-    """(row, x) of the leftmost place for a name ``width`` pixels wide naming the band
-    [start, end]: inside the band on any row, else starting in it and running on, up to the axes'
-    ``right`` edge; None when there is none."""
-    for inside in (True, False):
+    """(row, x) of a place for a name ``width`` pixels wide naming the band [start, end], between
+    the axes' ``edges``: the leftmost inside the band on any row; else the leftmost starting in
+    the band and running on to the right; else one ending at the band's end and running back to
+    the left (a narrow band at the right edge); None when there is none."""
+    left, right = edges[0] + NAME_PAD, edges[1] - NAME_PAD
+    # A band narrower than the padding still holds the start of its name.
+    first = start + min(NAME_PAD, max(0.0, (end - start) / 2))
+    for mode in ("inside", "right"):
         for row, spans in enumerate(taken):
-            x = start + NAME_PAD
-            for a, b in sorted(spans):
-                if x + width + NAME_GAP <= a:
-                    break
-                if x < b + NAME_GAP:
-                    x = b + NAME_GAP
-            limit = end - NAME_PAD if inside else right - NAME_PAD
-            if x + width <= limit and (inside or x <= end - NAME_PAD):
+            x = _leftmost(spans, max(first, left), width)
+            if mode == "inside" and x + width <= end - NAME_PAD and x + width <= right:
                 return row, x
+            if mode == "right" and x + width <= right and x <= max(first, end - NAME_PAD):
+                return row, x
+    for row, spans in enumerate(taken):
+        x = min(end - min(NAME_PAD, max(0.0, (end - start) / 2)), right) - width
+        if x >= left and x + width > start and _free(spans, x, width):
+            return row, x
     return None
+
+
+def _leftmost(spans: Sequence[tuple[float, float]], x: float, width: float) -> float:
+    """The leftmost x from ``x`` on where ``width`` pixels miss every span by NAME_GAP."""
+    for a, b in sorted(spans):
+        if x + width + NAME_GAP <= a:
+            break
+        if x < b + NAME_GAP:
+            x = b + NAME_GAP
+    return x
+
+
+def _free(spans: Sequence[tuple[float, float]], x: float, width: float) -> bool:
+    return all(x + width + NAME_GAP <= a or x >= b + NAME_GAP for a, b in spans)
 
 
 def _abbreviations(name: str) -> list[str]:
