@@ -222,39 +222,52 @@ def _box_muller(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _normal_noise(seeds: np.ndarray, pct: float, std: float) -> np.ndarray:
     """timm's ``_calculate_noise`` for noise_type normal: ``randn(1) * noise_std`` drawn again
-    until ``abs(noise) < noise_pct``, from a generator seeded with each seed."""
+    until ``abs(noise) < noise_pct``, from a generator seeded with each seed.
+
+    Rounds of draws: the rows still pending get twice the pairs of normals of the round before
+    (from outputs that need only the seed recurrence, up to 56 pairs), then whole twists of the
+    state for the very few rows that are still pending after that."""
     out = np.full(len(seeds), np.nan)
-    pending: list[np.ndarray] = []
-    for low in range(0, len(seeds), _LIGHT_CHUNK):
-        rows = np.arange(low, min(low + _LIGHT_CHUNK, len(seeds)))
-        first, second = _box_muller(_first_outputs(seeds[rows], 4))
-        left = rows
-        for z in (first, second):
-            noise = z[left - low] * std
-            ok = np.abs(noise) < pct
-            out[left[ok]] = noise[ok]
-            left = left[~ok]
-        pending.append(left)
-    rest = np.concatenate(pending) if pending else np.zeros(0, np.intp)
-    for low in range(0, len(rest), _FULL_CHUNK):
-        rows = rest[low : low + _FULL_CHUNK]
+    pending = np.arange(len(seeds))
+    done, pairs = 0, 1
+    while pending.size and 4 * pairs <= _N - _M:
+        left = []
+        for low in range(0, len(pending), _LIGHT_CHUNK):
+            rows = pending[low : low + _LIGHT_CHUNK]
+            words = _first_outputs(seeds[rows], 4 * pairs)
+            keep = np.arange(len(rows))
+            for pair in range(done, pairs):
+                keep = _accept(out, rows, keep, words[4 * pair : 4 * pair + 4], pct, std)
+            left.append(rows[keep])
+        pending = np.concatenate(left)
+        done, pairs = pairs, 2 * pairs
+    for low in range(0, len(pending), _FULL_CHUNK):
+        rows = pending[low : low + _FULL_CHUNK]
         state = _twist(_initial_state(seeds[rows]))
-        words, pair = _temper(state), 1  # pair 0 (outputs 0..3) was drawn above
-        left = np.arange(len(rows))
-        while left.size:
+        words, pair = _temper(state), done
+        keep = np.arange(len(rows))
+        while keep.size:
             if 4 * pair == _N:
                 state = _twist(state)
                 words, pair = _temper(state), 0
-            first, second = _box_muller(words[4 * pair : 4 * pair + 4][:, left])
+            keep = _accept(out, rows, keep, words[4 * pair : 4 * pair + 4], pct, std)
             pair += 1
-            noise = first * std
-            ok = np.abs(noise) < pct
-            out[rows[left[ok]]] = noise[ok]
-            left, noise = left[~ok], second[~ok] * std
-            ok = np.abs(noise) < pct
-            out[rows[left[ok]]] = noise[ok]
-            left = left[~ok]
     return out
+
+
+def _accept(out: np.ndarray, rows: np.ndarray, keep: np.ndarray, words: np.ndarray, pct: float,
+            std: float) -> np.ndarray:
+    """One pair of normals for the rows ``rows[keep]`` (their four outputs in ``words``): the
+    first normal where it is within noise_pct, else the second where that one is; returns the
+    positions in ``rows`` still pending."""
+    first, second = _box_muller(words[:, keep])
+    noise = first * std
+    ok = np.abs(noise) < pct
+    out[rows[keep[ok]]] = noise[ok]
+    keep, noise = keep[~ok], second[~ok] * std
+    ok = np.abs(noise) < pct
+    out[rows[keep[ok]]] = noise[ok]
+    return keep[~ok]
 
 
 def _uniform_noise(seeds: np.ndarray, pct: float) -> np.ndarray:
