@@ -16,37 +16,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
-# One picture per schedule, drawn by the command shown next to it in the README.
-PICTURES = {
-    "exponential.png": "exponential --lr 0.001 --gamma 0.9 --steps 20",
-    "cosine.png": "cosine --lr 0.1 --t-max 20 --eta-min 0.001",
-    "plateau.png": "plateau --lr 0.001 --metrics sample_configs/val_acc.csv --column val_acc "
-    "--mode max --patience 2 --factor 0.1 --cooldown 2",
-    "onecycle.png": "onecycle --max-lr 0.01 --epochs 20 --steps-per-epoch 50 --pct-start 0.3",
-    "compare.png": 'compare "cosine --lr 0.01 --t-max 100" "onecycle --max-lr 0.01 --total-steps 100" '
-    '"exponential --lr 0.01 --gamma 0.97 --steps 100"',
-    "seed_examples.png": "run sample_configs/seed_examples.yaml",
-    "family.png": " ".join([
-        "compare",
-        '"step --lr 0.1 --step-size 30 --label step"',
-        '"multistep --lr 0.1 --milestones 30,80 --label multistep"',
-        '"linear --lr 0.1 --start-factor 0.1 --total-iters 20 --label linear"',
-        '"polynomial --lr 0.1 --total-iters 100 --power 2 --label polynomial"',
-        '"cosine-restarts --lr 0.1 --t-0 10 --t-mult 2 --label cosine-restarts"',
-        '"cyclic --base-lr 0.01 --max-lr 0.1 --step-size-up 10 --label cyclic"',
-        "--steps 100 --layout grid",
-    ]),
-    "nested.png": "run sample_configs/nested.yaml",
-}
+# Every picture is drawn by the README's own command that writes it: a line of a bash block that
+# runs lrplot with `-o docs/NAME.png` (tests/test_docs.py runs the same lines).
+PICTURE = re.compile(r"-o (docs/[\w.-]+\.png)")
+
+
+def picture_commands(text: str) -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line.startswith("lrplot ") and PICTURE.search(line)]
+
 
 # One table per framework, between <!-- schedules:NAME:start --> and <!-- schedules:NAME:end -->.
 TABLE = re.compile(r"(<!-- schedules:(\w+):start -->\n)(.*?)(<!-- schedules:\2:end -->)", re.S)
 
 
-def draw_pictures() -> None:
+def draw_pictures(text: str) -> None:
     (ROOT / "docs").mkdir(exist_ok=True)
-    for name, command in PICTURES.items():
-        args = [sys.executable, "-m", "lrplot", *shlex.split(command), "-o", f"docs/{name}"]
+    for command in picture_commands(text):
+        args = [sys.executable, "-m", "lrplot", *shlex.split(command)[1:], "--quiet"]
         subprocess.run(args, cwd=ROOT, check=True)
 
 
@@ -59,7 +47,7 @@ def readme_with_table(text: str) -> str:
 def main() -> None:
     from lrplot import catalog
 
-    draw_pictures()
+    draw_pictures(README.read_text())
     README.write_text(readme_with_table(README.read_text()))
     (ROOT / "docs" / "config-reference.yaml").write_text(catalog.yaml_reference())
 
