@@ -1462,7 +1462,8 @@ def read_config(document: Mapping[str, Any],
         raise Invalid(f"{{}} {show(ratio)} is an older release's key (transformers 5 has none): give the "
                       "ratio as warmup_steps (values < 1 are a ratio of the run)", "warmup_ratio")
     # An empty lr_scheduler_kwargs (what a saved config holds) is no kwargs.
-    raw = {ours: merged[theirs] for theirs, ours in CONFIG_KEYS.items() if merged.get(theirs) not in (None, {})}
+    raw = {ours: merged[theirs] for theirs, ours in CONFIG_KEYS.items()
+           if merged.get(theirs) not in (None, {})}
     if raw.get("num_examples") is None:  # a config always has them; they count only with examples
         for unused in ("per_device_train_batch_size", "world_size", "dataloader_drop_last"):
             raw.pop(unused, None)
