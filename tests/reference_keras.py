@@ -46,8 +46,10 @@ FLOAT64_TOLERANCE = 1e-12
 # Safety factor over the first-order error model of Keras' float32 (see float32_bound).
 SAFETY = 4.0
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Below float32's normal range (1.2e-38) XLA flushes results to 0: an absolute error up to there.
+# Below the normal range XLA flushes results to 0 (float32: 1.2e-38, float64: 2.2e-308): an
+# absolute error up to there.
 FLOAT32_FLOOR = 2.0**-125
+FLOAT64_FLOOR = 2.0**-1021
 # Keras is called on steps 0..B-1 for the smallest B here that holds the rows (then cut): jax
 # compiles each operation once per array shape, so a few shapes keep the calls fast.
 BUCKETS = (256, 2048, 16384)
@@ -285,7 +287,7 @@ def _restarts_model(t: np.ndarray, p: Mapping[str, Any], i: np.ndarray, e: float
 
 
 def float64_bound(ref: np.ndarray) -> float:
-    return FLOAT64_TOLERANCE * scale_of(ref)
+    return FLOAT64_TOLERANCE * scale_of(ref) + FLOAT64_FLOOR
 
 
 def exact_cycles(t: np.ndarray, p: Mapping[str, Any]) -> np.ndarray:
@@ -305,7 +307,8 @@ def compare(schedule: str, params: Mapping[str, Any], ours: np.ndarray, ref: np.
     :func:`alternatives`), "branches": the rows where Keras' division takes the other side of a
     floor or ceil (compared with that side's rate, see :func:`keras_branches`)}``.
 
-    float64: |ours − ref| <= 1e-12 · scale. float32: within :func:`float32_bound`. Rows where Keras
+    float64: |ours − ref| <= 1e-12 · scale (+ 2^-1021: XLA flushes subnormal results to 0).
+    float32: within :func:`float32_bound`. Rows where Keras
     is NaN must be NaN in lrplot too (lrplot refuses them before they are computed, so callers
     keep them out).
     """

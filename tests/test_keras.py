@@ -269,7 +269,7 @@ WARNED = [
     ("cosine-decay-restarts", {"initial_learning_rate": 0.1, "first_decay_steps": 100, "t_mul": 0.8},
      "t_mul 0.8 < 1: each cycle is shorter"),
     ("exponential-decay", {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
-                           "gradient_accumulation_steps": 4}, "train with rows 3, 7, 11, ..."),
+                           "gradient_accumulation_steps": 4}, "train with rows 3, 7, 11, 15 and"),
     ("exponential-decay", {"initial_learning_rate": 0.1, "decay_steps": 61, "decay_rate": 0.5,
                            "staircase": True}, "drops one step late at steps 61, 122, 183, 244 and 3 more"),
     ("inverse-time-decay", {"initial_learning_rate": 0.1, "decay_steps": 97, "decay_rate": 0.5,

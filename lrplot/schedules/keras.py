@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import textwrap
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -54,6 +55,8 @@ LARGEST = float(np.finfo(np.float64).max)
 NEAR_RESTART = 1e-9
 # How many steps a warning lists before "and N more".
 LISTED = 4
+# The longest comment line of emitted code.
+EMIT_WIDTH = 96
 
 
 # --- parameter kinds ------------------------------------------------------------------------------
@@ -646,12 +649,20 @@ def common_warnings(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
     found = []
     k = params.get("gradient_accumulation_steps")
     if k is not None:
+        rows = list(range(k - 1, min(n, k * (LISTED + 1)), k))
         updates = n // k
+        if updates == 0:
+            what = f"these {n} rows hold no update (the first trains with row {k - 1})"
+        elif updates == 1:
+            what = f"the one update in these {n} rows trains with row {k - 1}"
+        else:
+            more = f" and {updates - LISTED} more" if updates > LISTED else ""
+            shown = ", ".join(map(str, rows[:LISTED]))
+            what = f"the {updates} updates in these {n} rows train with rows {shown}{more}"
         found.append(
             f"gradient_accumulation_steps {k}: Keras' optimizer updates every {k} iterations but "
-            f"passes the schedule the iteration count, not the update count: the {updates} updates of "
-            f"these {n} rows train with rows {k - 1}, {2 * k - 1}, {3 * k - 1}, ..., and every length "
-            f"here counts iterations (decay over N updates needs N x {k} steps)"
+            f"passes the schedule the iteration count, not the update count: {what}, and every "
+            f"length here counts iterations (a decay over N updates needs N x {k} steps)"
         )
     if n > FLOAT32_EXACT_STEPS:
         found.append(
@@ -876,11 +887,13 @@ def emitter(
             for p in schedule_params
             if p.argument and params.get(p.name) is not None and (p.required or params[p.name] != p.default)
         ]
+        heading = (f"{label} ({ORIGIN}{class_name}), as lrplot draws it: row t is schedule(t), the rate "
+                   f"for the optimizer's iteration t (t = 0..{rows - 1}). Keras reads its backend from "
+                   "the KERAS_BACKEND environment variable (jax, tensorflow, torch or numpy) when first "
+                   "imported; it computes in float32 unless floatx is float64.")
         lines = [
-            f"# {label} ({ORIGIN}{class_name}), as lrplot draws it: row t is schedule(t), the rate",
-            f"# for the optimizer's iteration t (t = 0..{rows - 1}).",
-            "# Keras reads its backend from the KERAS_BACKEND environment variable (jax, tensorflow,",
-            "# torch or numpy) when first imported; it computes in float32 unless floatx is float64.",
+            *textwrap.wrap(heading, EMIT_WIDTH, initial_indent="# ", subsequent_indent="# ",
+                           break_on_hyphens=False),
             "import keras",
             "",
             f"schedule = keras.optimizers.schedules.{class_name}(",
