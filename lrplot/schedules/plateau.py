@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -444,12 +445,6 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
     from lrplot import series  # its readers (csv, json) are paid for only when metrics are read
 
     source, column = params["metrics"], params["column"]
-    if context.steps_per_epoch not in (None, 1):
-        raise Invalid(
-            f"{{}} {context.steps_per_epoch} does nothing for a plateau schedule: its rows are epochs, "
-            "one step(metric) each (leave it out, or give 1)",
-            "steps_per_epoch",
-        )
     if not isinstance(source, str):
         if column is not None:
             raise Invalid("{} applies only to CSV metrics files, not an inline list", "column")
@@ -460,6 +455,12 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
         metrics = series.load(source, column, context.base_dir)
         if column is not None and metrics.column is None:
             raise Invalid(COLUMN_FILES + ", not a JSON list", "column")
+    if context.steps_per_epoch not in (None, 1):
+        # Its rows stay epochs: the value can only be the epoch length of the other curves it is
+        # drawn with, which a plateau's spec cannot tell from its own option; so say it.
+        note = (f"{context.steps_per_epoch} steps per epoch do not change a plateau's rows: they are "
+                "epochs, one step(metric) each")
+        metrics = replace(metrics, warnings=(*metrics.warnings, note))
     if params["threshold_mode"] == "rel" and params["threshold"] >= 1:
         raise Invalid(
             "{} must be < 1 with {} rel (it is a fraction of the best value)",
