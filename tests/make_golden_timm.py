@@ -264,8 +264,8 @@ def factory_cases() -> Iterator[Case]:
     for extra in cycles:
         for on_updates in (False, True):
             params = {"lr": 0.1, "sched": "cosine", "num_epochs": 10, "warmup_epochs": 2, **extra}
-            if on_updates:
-                params.update(sched_on_updates=True, updates_per_epoch=4)
+            if on_updates:  # the factory's own keyword for it
+                params.update(step_on_epochs=False, updates_per_epoch=4)
             yield f"factory/{_name(params)}", key, params, None  # type: ignore[misc]
     for extra in ({}, {"warmup_epochs": 3, "warmup_lr": 1e-3}, {"plateau_mode": "min", "patience_epochs": 1}):
         params = {"lr": 0.1, "sched": "plateau", "metrics": LOSS, "num_epochs": 20, **extra}

@@ -75,7 +75,7 @@ def timm_rows(schedule: str, params: Mapping[str, Any], rows: int) -> np.ndarray
         warnings.simplefilter("ignore", FutureWarning)  # PlateauLRScheduler is deprecated
         if schedule == FACTORY:
             scheduler, _ = timm_scheduler.create_scheduler_v2(optimizer, **kwargs)
-            on_updates = bool(params.get("sched_on_updates"))
+            on_updates = bool(params.get("sched_on_updates")) or params.get("step_on_epochs") is False
         else:
             scheduler = getattr(timm_scheduler, CLASSES[schedule])(optimizer, **kwargs)
             on_updates = not params.get("t_in_epochs", True)

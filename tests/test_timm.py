@@ -297,7 +297,10 @@ def factory_cases(draw) -> tuple[dict[str, Any], None]:
     if sched == "plateau":
         params["metrics"] = np.cumsum(draw(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=50))).tolist()
     elif draw(st.booleans()):
-        params.update(sched_on_updates=True, updates_per_epoch=draw(st.integers(1, 6)))
+        params.update(
+            draw(st.sampled_from([{"sched_on_updates": True}, {"step_on_epochs": False}])),
+            updates_per_epoch=draw(st.integers(1, 6)),
+        )
     return params, None
 
 
@@ -859,3 +862,117 @@ def test_importing_the_module_imports_no_library():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- train.py's args.yaml and lrplot code ----------------------------------------------------------
+
+ARGS_YAML = {
+    "model": "resnet50",
+    "opt": "lamb",
+    "sched": "cosine",
+    "epochs": 20,
+    "warmup_epochs": 2,
+    "warmup_lr": 1e-5,
+    "min_lr": 1e-6,
+    "cooldown_epochs": 3,
+    "lr": None,
+    "lr_base": 0.005,
+    "lr_base_size": 256,
+    "lr_base_scale": "",
+    "batch_size": 96,
+    "grad_accum_steps": 2,
+    "sched_on_updates": True,
+    "lr_cycle_decay": 0.5,
+    "lr_cycle_limit": 2,
+    "lr_noise": [0.4, 0.9],
+    "seed": 7,
+    "eval_metric": "top1",
+    "decay_milestones": [90, 180],
+    "warmup_prefix": True,
+}
+
+
+def train_py_rows(timm_scheduler, args: dict[str, Any], batches: int, world_size: int = 1) -> np.ndarray:
+    """What timm's train.py would do: its lr from lr_base, updates per epoch from the loader's
+    length, then create_scheduler_v2(**scheduler_kwargs(args)), stepped as its loop steps it."""
+    import argparse
+
+    import torch
+
+    ns = argparse.Namespace(**{**T.TRAIN_DEFAULTS, **args, "world_size": world_size})
+    if not ns.lr:
+        ratio = ns.batch_size * world_size * ns.grad_accum_steps / ns.lr_base_size
+        scale = ns.lr_base_scale or (
+            "sqrt" if any(o in ns.opt.lower() for o in ("ada", "lamb")) else "linear"
+        )
+        ns.lr = ns.lr_base * (ratio**0.5 if scale == "sqrt" else ratio)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=ns.lr)
+    per_epoch = (batches + ns.grad_accum_steps - 1) // ns.grad_accum_steps
+    kwargs = timm_scheduler.scheduler_kwargs(ns, decreasing_metric=ns.eval_metric == "loss")
+    scheduler, epochs = timm_scheduler.create_scheduler_v2(optimizer, **kwargs, updates_per_epoch=per_epoch)
+    out, updates = [], 0
+    for epoch in range(epochs):
+        for _ in range(per_epoch):
+            out.append(optimizer.param_groups[0]["lr"])
+            updates += 1
+            scheduler.step_update(num_updates=updates)
+        scheduler.step(epoch + 1)
+    return np.array(out)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"sched": "multistep", "decay_milestones": [5, 12]},
+        {"sched": "poly", "opt": "sgd", "sched_on_updates": False},
+        {"lr": 0.3, "sched": "tanh", "lr_noise": None},
+    ],
+)
+def test_args_yaml_as_train_py_reads_it(timm_scheduler, tmp_path, changes):
+    import yaml
+
+    args = {**ARGS_YAML, **changes}
+    path = tmp_path / "args.yaml"
+    path.write_text(yaml.safe_dump(args))
+    result = run_cli(["run", str(path), "--batches-per-epoch", "25", "--set", "world_size=2", "-o", "-"])
+    assert result.code == 0, result.stderr
+    theirs = train_py_rows(timm_scheduler, args, 25, world_size=2)
+    if not args["sched_on_updates"]:  # stepped per epoch: one row an epoch
+        theirs = theirs[:: (25 + 1) // 2]
+    ours = csv_rates(result.stdout)
+    assert len(ours) == len(theirs)
+    assert worst_error(ours, theirs) <= TOLERANCE
+
+
+def test_args_yaml_refusals(tmp_path):
+    import yaml
+
+    path = tmp_path / "args.yaml"
+    path.write_text(yaml.safe_dump(ARGS_YAML))
+    result = run_cli(["run", str(path), "-o", "-"])
+    assert result.code == 1 and "give batches_per_epoch" in result.stderr  # a config error
+    path.write_text(yaml.safe_dump({**ARGS_YAML, "sched": "wsd"}))
+    result = run_cli(["run", str(path), "--batches-per-epoch", "10", "-o", "-"])
+    assert result.code == 1 and "sched wsd builds WSDLRScheduler" in result.stderr
+
+
+def test_code_reads_timm_calls():
+    line = "s = CosineLRScheduler(torch.optim.SGD(p, lr=0.1), 100, 1e-5, warmup_t=5, warmup_prefix=True)"
+    result = run_cli(["code", line, "-o", "-"])
+    assert result.code == 0, result.stderr
+    expected = curve(
+        "timm.cosine", {"lr": 0.1, "t_initial": 100, "lr_min": 1e-5, "warmup_t": 5, "warmup_prefix": True}
+    ).lr
+    assert (csv_rates(result.stdout) == expected).all()
+    factory = (
+        "s, n = create_scheduler_v2(opt, 'cosine', 30, warmup_epochs=2, step_on_epochs=False, "
+        "updates_per_epoch=len(loader))"
+    )
+    result = run_cli(["code", factory, "--set", "len(loader)=4", "--lr", "0.1", "-o", "-"])
+    assert result.code == 0, result.stderr
+    expected = curve(
+        "timm.create_scheduler_v2",
+        {"lr": 0.1, "num_epochs": 30, "warmup_epochs": 2, "sched_on_updates": True, "updates_per_epoch": 4},
+    ).lr
+    assert (csv_rates(result.stdout) == expected).all()

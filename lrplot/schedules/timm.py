@@ -1511,14 +1511,16 @@ def _factory(params: dict[str, Any], context: Context) -> dict[str, Any]:
     """create_scheduler_v2's arithmetic: epochs (times updates per epoch when scheduled on
     updates) into the constructor's arguments, and the num_epochs it returns."""
     p = params
-    sched, on_updates, per_epoch = p["sched"], p["sched_on_updates"], p["updates_per_epoch"]
+    sched, per_epoch = p["sched"], p["updates_per_epoch"]
+    on_updates = p["sched_on_updates"] or not p["step_on_epochs"]
+    switch = "sched_on_updates" if p["sched_on_updates"] else "step_on_epochs"
     if on_updates and per_epoch is None:
         raise Invalid("{} needs {}: create_scheduler_v2 asserts updates_per_epoch > 0 (the dataloader's "
-                      "batches per epoch)", "sched_on_updates", "updates_per_epoch")
+                      "batches per epoch)", switch, "updates_per_epoch")
     if sched == "plateau":
         if on_updates:
             raise Invalid("{} plateau cannot be used with {}: create_scheduler_v2 asserts 'Plateau LR only "
-                          "supports step per epoch.'", "sched", "sched_on_updates")
+                          "supports step per epoch.'", "sched", switch)
         if p["metrics"] is None:
             raise Invalid("{} plateau needs {} (the metric of every epoch)", "sched", "metrics")
         if not 0 < p["decay_rate"] < 1:
@@ -1632,7 +1634,7 @@ def _factory_warn(p: Mapping[str, Any], n: int) -> tuple[str, ...]:
             found += (f"create_scheduler_v2 counts whole epochs: the cycles and cooldown take {length} "
                       f"updates, {length / f.per_epoch:.6g} epochs of {f.per_epoch}, so it returns "
                       f"num_epochs {f.num_epochs} and training stops {length % f.per_epoch} updates early",)
-    if p["updates_per_epoch"] is not None and not p["sched_on_updates"]:
+    if p["updates_per_epoch"] is not None and f.per_epoch is None:
         found += ("updates_per_epoch is ignored without sched_on_updates: the schedule steps once per "
                   "epoch",)
     if kind == "plateau" and p["warmup_prefix"]:
@@ -1670,10 +1672,12 @@ def _factory_derived(p: Mapping[str, Any]) -> dict[str, Any]:
 
 def _emit_factory(params: Mapping[str, Any], rows: int, label: str) -> str:
     f: Factory = params["scheduler"]
-    skip = ("sched", "sched_on_updates", "updates_per_epoch")
+    skip = ("sched", "step_on_epochs", "updates_per_epoch")
     arguments = [f'sched="{f.sched}"', *_keywords(FACTORY.params, params, skip)]
-    if params["sched_on_updates"]:
-        arguments += ["step_on_epochs=False", f"updates_per_epoch={params['updates_per_epoch']}"]
+    if f.per_epoch is not None:
+        arguments += ["step_on_epochs=False", f"updates_per_epoch={f.per_epoch}"]
+    elif params["updates_per_epoch"] is not None:
+        arguments.append(f"updates_per_epoch={params['updates_per_epoch']}")
     build = _call("scheduler, num_epochs", "create_scheduler_v2", arguments)
     per = f" x {f.per_epoch} updates" if f.per_epoch else ""
     build += _wrap(f"create_scheduler_v2 returns num_epochs = {f.num_epochs}: the epochs train.py runs "
@@ -1741,6 +1745,27 @@ DOCS = {
     "Row t is the rate after step(t, metrics[t − 1]).",
 }
 
+_NOISE_ARGS = ("noise_range_t", "noise_pct", "noise_std", "noise_seed")
+_WARMUP_ARGS = ("warmup_t", "warmup_lr_init", "warmup_prefix", "t_in_epochs")
+_CYCLE_ARGS = ("lr_min", "cycle_mul", "cycle_decay", "cycle_limit", *_WARMUP_ARGS, *_NOISE_ARGS)
+_STEP_ARGS = ("decay_t", "decay_rate", *_WARMUP_ARGS, *_NOISE_ARGS)
+# Each callable's parameters in order, as timm spells them (for lrplot code's positional arguments).
+SIGNATURES = {
+    "cosine": ("optimizer", "t_initial", *_CYCLE_ARGS, "k_decay", "initialize"),
+    "tanh": ("optimizer", "t_initial", "lb", "ub", *_CYCLE_ARGS, "initialize"),
+    "poly": ("optimizer", "t_initial", "power", *_CYCLE_ARGS, "k_decay", "initialize"),
+    "step": ("optimizer", *_STEP_ARGS, "initialize"),
+    "multistep": ("optimizer", *_STEP_ARGS, "initialize"),
+    "plateau": ("optimizer", "decay_rate", "patience_t", "threshold", "cooldown_t", "warmup_t",
+                "warmup_lr_init", "lr_min", "mode", "noise_range_t", "noise_type", "noise_pct", "noise_std",
+                "noise_seed", "initialize"),
+    "create-scheduler-v2": (
+        "optimizer", "sched", "num_epochs", "decay_epochs", "decay_milestones", "cooldown_epochs",
+        "patience_epochs", "decay_rate", "min_lr", "warmup_lr", "warmup_epochs", "warmup_prefix", "noise",
+        "noise_pct", "noise_std", "noise_seed", "cycle_mul", "cycle_decay", "cycle_limit", "k_decay",
+        "decay_fn", "stable_timescale", "plateau_mode", "step_on_epochs", "updates_per_epoch"),
+}
+
 CYCLE_HELP = {
     "cosine": "Cosine decay from lr to lr_min over t_initial steps, with warm-up, restarts and k-decay.",
     "tanh": "Tanh decay (from lb to ub) from lr to lr_min over t_initial steps, with warm-up and restarts.",
@@ -1770,6 +1795,7 @@ def _register_cycles(shape: str, extra: tuple[Param, ...], example: str, after: 
         annotate=lambda p, n: _annotate_cycles(shape, p, n),
         derived=lambda p: {"cycle_length": cycles_of(shape, p).cycle_length()},
         emit=_emitter(shape),
+        signature=SIGNATURES[shape],
         scaled=lambda n: {"lr": 0.1, "t_initial": n - 1 - n // 100, "warmup_t": n // 100,
                           "warmup_prefix": True, "lr_min": 1e-5},
     ))
@@ -1813,6 +1839,7 @@ ENTRIES["step"] = register(Schedule(
     warn=lambda p, n: _warn_steps(p, n),
     annotate=lambda p, n: Annotations(phases=_warmup_phase(steps_of(p), n)),
     emit=_emitter("step"),
+    signature=SIGNATURES["step"],
     scaled=lambda n: {"lr": 0.1, "decay_t": n // 10, "decay_rate": 0.5, "warmup_t": n // 100},
 ))
 
@@ -1841,6 +1868,7 @@ ENTRIES["multistep"] = register(Schedule(
     warn=lambda p, n: _warn_multisteps(p, n),
     annotate=lambda p, n: Annotations(phases=_warmup_phase(multisteps_of(p), n)),
     emit=_emitter("multistep"),
+    signature=SIGNATURES["multistep"],
     scaled=lambda n: {"lr": 0.1, "decay_t": [n // 2, 3 * n // 4, 9 * n // 10], "decay_rate": 0.1,
                       "warmup_t": n // 100},
 ))
@@ -1891,6 +1919,7 @@ ENTRIES["plateau"] = register(Schedule(
     row_unit="epoch",
     metric="metrics",
     emit=_emitter("plateau"),
+    signature=SIGNATURES["plateau"],
     scaled=lambda n: {"lr": 0.1, "metrics": 0.2 + 1.0 / (1.0 + np.arange(n) / (n / 100)),
                       "patience_t": 10, "mode": "min"},
 ))
@@ -1920,7 +1949,9 @@ FACTORY_PARAMS = (
     Choice("plateau_mode", "Whether a higher (max) or lower (min) metric is better (plateau).", "max",
            choices=("min", "max")),
     Switch("sched_on_updates", "Step the schedule after every update (train.py's --sched-on-updates; "
-           "the factory's step_on_epochs=False), not every epoch.", False),
+           "the factory's step_on_epochs=False), not every epoch.", False, argument=False),
+    Switch("step_on_epochs", "The factory's own keyword for the same: false steps after every update.",
+           True),
     Integer("updates_per_epoch", "Optimizer updates per epoch (with sched_on_updates).", ge=1),
     Series("metrics", "The metric per epoch, for sched plateau: a file or an inline list.", argument=False),
     Text("column", "The CSV column of metrics to read.", argument=False),
@@ -1947,7 +1978,80 @@ FACTORY = register(Schedule(
     epoch_length=lambda p: p["scheduler"].per_epoch or 1,
     derived=_factory_derived,
     emit=_emit_factory,
+    signature=SIGNATURES["create-scheduler-v2"],
     scaled=lambda n: {"lr": 0.1, "sched": "cosine", "num_epochs": n // 1000 - 10, "warmup_epochs": 5,
                       "warmup_prefix": True, "cooldown_epochs": 5, "sched_on_updates": True,
                       "updates_per_epoch": 1000},
 ))
+
+
+# --- train.py's args.yaml ---------------------------------------------------------------------------
+
+# train.py's argument -> create_scheduler_v2's, as scheduler_kwargs(args) maps them.
+TRAIN_ARGS = {
+    "sched": "sched", "epochs": "num_epochs", "decay_epochs": "decay_epochs",
+    "decay_milestones": "decay_milestones", "warmup_epochs": "warmup_epochs",
+    "cooldown_epochs": "cooldown_epochs", "patience_epochs": "patience_epochs", "decay_rate": "decay_rate",
+    "min_lr": "min_lr", "warmup_lr": "warmup_lr", "warmup_prefix": "warmup_prefix", "lr_noise": "noise",
+    "lr_noise_pct": "noise_pct", "lr_noise_std": "noise_std", "seed": "noise_seed",
+    "lr_cycle_mul": "cycle_mul", "lr_cycle_decay": "cycle_decay", "lr_cycle_limit": "cycle_limit",
+    "lr_k_decay": "k_decay", "sched_on_updates": "sched_on_updates",
+}
+# train.py's own defaults, for the keys a hand-written config (train.py -c FILE) leaves out.
+TRAIN_DEFAULTS = {
+    "sched": "cosine", "epochs": 300, "decay_epochs": 90.0, "decay_milestones": [90, 180, 270],
+    "warmup_epochs": 5, "cooldown_epochs": 0, "patience_epochs": 10, "decay_rate": 0.1, "min_lr": 0.0,
+    "warmup_lr": 1e-5, "warmup_prefix": False, "lr_noise": None, "lr_noise_pct": 0.67, "lr_noise_std": 1.0,
+    "seed": 42, "lr_cycle_mul": 1.0, "lr_cycle_decay": 0.5, "lr_cycle_limit": 1, "lr_k_decay": 1.0,
+    "sched_on_updates": False, "lr": None, "lr_base": 0.1, "lr_base_size": 256, "lr_base_scale": "",
+    "batch_size": 128, "grad_accum_steps": 1, "opt": "sgd", "eval_metric": "top1", "world_size": 1,
+}
+
+
+def read_config(document: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The schedule of a timm train.py config (its saved args.yaml, or a ``-c`` config), for
+    ``lrplot run``: ``create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch)``
+    as train.py calls it. The lr is ``--lr``, or, when it is not set, train.py's
+    ``lr_base * (batch_size * world_size * grad_accum_steps / lr_base_size)`` (square-rooted for
+    adaptive optimizers, or as lr_base_scale says); updates per epoch are ``ceil(batches /
+    grad_accum_steps)`` from ``batches_per_epoch``, which the config cannot know; the plateau mode
+    is min when eval_metric is loss. ``values`` (--set) fill or replace train.py's keys
+    (``world_size``, ``metrics`` for plateau too)."""
+    merged = {**TRAIN_DEFAULTS, **{k: v for k, v in document.items() if v is not None or k == "lr"}, **values}
+    sched = merged["sched"]
+    if sched in ("wsd", "rsqrt", "none"):
+        what = "no scheduler (the optimizer keeps its lr)" if sched == "none" else "WSDLRScheduler"
+        raise Invalid(f"{{}} {sched} builds {what}, which lrplot does not draw; it draws cosine, tanh, step, "
+                      "multistep, poly, plateau and constant", "sched")
+    raw = {ours: merged[theirs] for theirs, ours in TRAIN_ARGS.items() if merged.get(theirs) is not None}
+    raw["lr"] = merged["lr"] if merged["lr"] else _train_lr(merged)
+    metric = merged["eval_metric"]
+    raw["plateau_mode"] = "min" if metric == "loss" else "max"
+    batches = merged.get("batches_per_epoch")
+    accumulation = merged["grad_accum_steps"]
+    if batches is not None:
+        raw["updates_per_epoch"] = (int(batches) + int(accumulation) - 1) // int(accumulation)
+    elif merged["sched_on_updates"]:
+        raise Invalid("{} is true: give {} (the training loader's length; updates per epoch = ceil(batches / "
+                      "grad_accum_steps))", "sched_on_updates", "batches_per_epoch")
+    for key in ("metrics", "column"):
+        if merged.get(key) is not None:
+            raw[key] = merged[key]
+    if sched == "plateau" and "metrics" not in raw:
+        raise Invalid("{} plateau needs {}: the metric of every epoch (--set metrics=FILE)", "sched",
+                      "metrics")
+    return [("timm.create_scheduler_v2", raw)]
+
+
+def _train_lr(args: Mapping[str, Any]) -> float:
+    """train.py's lr when --lr is not given: lr_base scaled by the global batch size."""
+    for key in ("lr_base", "lr_base_size", "batch_size", "world_size", "grad_accum_steps"):
+        value = args[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise Invalid(f"{{}} must be a number > 0 (train.py computes lr from it), got {show(value)}", key)
+    ratio = args["batch_size"] * args["world_size"] * args["grad_accum_steps"] / args["lr_base_size"]
+    scale = args["lr_base_scale"] or ("sqrt" if any(o in str(args["opt"]).lower() for o in ("ada", "lamb"))
+                                      else "linear")
+    if scale == "sqrt":
+        ratio = ratio**0.5
+    return args["lr_base"] * ratio
