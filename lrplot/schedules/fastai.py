@@ -23,14 +23,17 @@ Three pieces of fastai arithmetic decide every value, and lrplot reproduces each
 So the rates are float64 numbers computed at float32 positions: lrplot's curve equals fastai's
 batch by batch (to an ulp of ``cos``), and both differ from the ideal formula at position t/N by
 float32 round-off (up to ~1e-7 of the rate's range). No fastai setting computes the positions in
-float64.
+float64. Over long ranges (``lr_range``) the positions are the same floats, computed once for a
+curve's rate, momentum and warnings (:func:`range_phases`), and the cosine is a series around the
+ideal line (:func:`anneal`): a few ulps of the phase's levels from numpy's cos, not bit-identical.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -288,39 +291,281 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
     return out
 
 
+class RangePhases(NamedTuple):
+    """A range of training batches as combine_scheds sees them (see :func:`range_phases`)."""
+
+    values: np.ndarray  # each row's p (float32), or with factor its 1 + cos(π·(1 − p)) (float64); read-only
+    bounds: tuple[int, ...]  # rows bounds[i]..bounds[i+1]−1 are in phase i
+    shared: int  # rows whose p is the row before's, in the same phase (counted from SHARED_FROM batches)
+    series: tuple[bool, ...]  # with factor: phase i's came from the series (else from the plain formula)
+
+
+@lru_cache(maxsize=2)
+def range_phases(g0: int, n: int, pcts: tuple[float, ...], *, n_epoch: int, steps_per_epoch: int,
+                 factor: bool = False) -> RangePhases | None:
+    """:func:`phase_positions` of the training batches g0..g0+n−1, by :func:`positions32` and the
+    phases as row ranges; None when the positions decrease somewhere (sums so long that an epoch
+    ends past the next one's start). With ``factor``, each row's 1 + cos(π·(1 − p)) instead, the
+    factor of sched_cos that the rate and the momentum of fit_one_cycle share (by
+    :func:`_anneal_phase`). Cached, so that a curve's rate, momentum and warnings compute the
+    positions once (:func:`clear_caches` empties it)."""
+    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+    # Inside an epoch the sums never decrease, so only each epoch's first batch can step back.
+    starts = np.arange(-g0 % steps_per_epoch or steps_per_epoch, n, steps_per_epoch)
+    if np.any(x[starts] < x[starts - 1]):
+        return None
+    ends = phase_ends(pcts)
+    bounds = (0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n)
+    count = n_epoch * steps_per_epoch >= SHARED_FROM
+    shared = 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for phase in range(len(pcts)):
+            begin, width = ends[phase], ends[phase + 1] - ends[phase]
+            for low in range(bounds[phase], bounds[phase + 1], CHUNK):
+                q = x[low : min(low + CHUNK, bounds[phase + 1])]
+                np.subtract(q, begin, out=q)
+                np.divide(q, width, out=q)
+                if count:
+                    shared += int(np.count_nonzero(q[1:] == q[:-1]))
+                    shared += int(low > bounds[phase] and q[0] == x[low - 1])
+        series: tuple[bool, ...] = ()
+        if factor:
+            values = np.empty(n)
+            series = tuple(
+                _anneal_phase(values[low:high], x[low:high], g0 + low, ends[phase], ends[phase + 1], 0.0, 1.0,
+                              n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, shared=shared > 0)
+                for phase, (low, high) in enumerate(zip(bounds[:-1], bounds[1:]))
+            )
+            x = values
+    x.flags.writeable = False
+    return RangePhases(x, bounds, shared, series)
+
+
+def clear_caches() -> None:
+    """Forget the cached positions (benchmarks start every run from scratch)."""
+    range_phases.cache_clear()
+
+
+# The annealing over long ranges. A phase's float32 positions p lie within a few float32 ulps of
+# the line L_i = L_0 + i·β of their ideal values (batch / batches, in phase units), so sched_cos
+# is a Taylor series in e = p − L around the line, whose value and derivatives are cosines of
+# an angle growing by π·β a row: those come from matrix products, as in the kernels module (a
+# table of BLOCK offsets shared by all blocks), and only e and the sum are computed row by row.
+BLOCK = 2048
+# Rows per piece of the annealing: its tables and temporaries stay in the L2 cache.
+ANNEAL_CHUNK = 1 << 15
+# The series is cut where its rest is below this (a fraction of the phase's half range).
+SERIES_ERROR = 2.0**-56
+MAX_ORDER = 4
+# The series is a few ulps of the phase's levels from the plain formula: a range takes it for a
+# phase whose levels are at most this many times the largest rate of the range (else the rows,
+# say the tail of a cosine towards lr_max/div_final, would differ by more than their round-off).
+FAST_LEVELS = 16.0
+
+
+def _series_order(reach: float) -> int | None:
+    """The fewest terms m of the series with (π·reach)^(m+1)/(m+1)! <= SERIES_ERROR (its rest for
+    |e| <= reach), or None past MAX_ORDER."""
+    x = math.pi * reach
+    for order in range(1, MAX_ORDER + 1):
+        if x ** (order + 1) / math.factorial(order + 1) <= SERIES_ERROR:
+            return order
+    return None
+
+
+def reach(width: float, steps_per_epoch: int) -> float:
+    """A bound on |p − L| in a phase of this (float32) width: fastai's sums of pct_train stray
+    from batch / batches by at most 2^-54 each (K of them an epoch, after e/E and its first sum,
+    each rounded), f32 of the position and of its difference from the phase start by 2^-25 each
+    (all that in phase units: over the width), and p's own rounding by 2^-24 (p reaches 1)."""
+    return ((steps_per_epoch + 4) * 2.0**-53 + 2.0**-24) / width + 2.0**-24
+
+
+def phase_width(begin: np.float32, end: np.float32) -> float:
+    """The divisor of combine_scheds' phase position: the phase's ends subtracted in float32."""
+    return float(np.float32(end) - np.float32(begin))
+
+
+def phase_line(first_batch: int, batches: int, begin: np.float32, end: np.float32) -> tuple[float, float]:
+    """(L_0, β): the ideal phase position of training batch first_batch + i is L_0 + i·β (over
+    the float32 width that fastai divides by)."""
+    width = phase_width(begin, end)
+    return (first_batch / batches - float(begin)) / width, 1 / (batches * width)
+
+
+def _plain(out: np.ndarray, p: np.ndarray, a: float, half: float) -> None:
+    """``sched_cos`` of float32 positions p into out, in fastai's operations, a piece at a time."""
+    for low in range(0, len(p), CHUNK):
+        rows, q = out[low : low + CHUNK], p[low : low + CHUNK]
+        np.subtract(1.0, q, out=rows, dtype=np.float64)
+        np.multiply(rows, np.pi, out=rows)
+        np.cos(rows, out=rows)
+        np.add(rows, 1.0, out=rows)
+        np.multiply(rows, half, out=rows)
+        np.add(rows, a, out=rows)
+
+
+def _copy_runs(out: np.ndarray, p: np.ndarray) -> None:
+    """Rows whose p equals the row before's take that row's value (out[0] is kept), so equal
+    positions give equal rates, as in fastai."""
+    same = p[1:] == p[:-1]
+    if not same.any():
+        return
+    index = np.arange(len(p))
+    index[1:][same] = 0
+    np.maximum.accumulate(index, out=index)
+    out[:] = out[index]
+
+
+def _ends_of(p: np.ndarray) -> tuple[slice, slice]:
+    """The rows of a phase's first and of its last position (p never decreases in a phase)."""
+    head = int(np.searchsorted(p, p[0], side="right"))
+    tail = int(np.searchsorted(p, p[-1], side="left"))
+    return slice(0, head), slice(tail, len(p))
+
+
+def _anneal_phase(out: np.ndarray, p: np.ndarray, first_batch: int, begin: np.float32, end: np.float32,
+                  a: float, half: float, *, n_epoch: int, steps_per_epoch: int, shared: bool) -> bool:
+    """``sched_cos`` of one phase's positions p (training batches first_batch...) into out: by
+    :func:`anneal` when its series converges and the phase has a block of rows (True), else by
+    the plain formula (False). The rows of its first and last positions take the plain formula
+    either way (a at p = 0, exactly)."""
+    width = phase_width(begin, end)
+    order = _series_order(reach(width, steps_per_epoch)) if width > 0 else None
+    if order is None or len(p) < BLOCK:
+        _plain(out, p, a, half)
+        return False
+    start, step = phase_line(first_batch, n_epoch * steps_per_epoch, begin, end)
+    anneal(out, p, start=start, step=step, order=order, a=a, half=half, shared=shared)
+    for rows in _ends_of(p):
+        _plain(out[rows], p[rows], a, half)
+    return True
+
+
+def anneal(out: np.ndarray, p: np.ndarray, *, start: float, step: float, order: int, a: float,
+           half: float, shared: bool = False) -> np.ndarray:
+    """out[i] = a + (1 + cos(π·(1 − p_i)))·half, to a few ulps of |a| + |half|, for positions p
+    within :func:`reach` of the line L_i = start + i·step, by the series Σ_{m <= order} D_m·e^m,
+    e = p_i − L_i, with D_0 = a + half·(1 − cos πL) and D_m = −half·π^m/m!·cos(πL + mπ/2).
+
+    Block j (rows j·B + k) has cos(θ_j + mπ/2 + δ_k) = cos(θ_j + mπ/2)·cos δ_k − sin(θ_j + mπ/2)·
+    sin δ_k, θ_j = π·L_{jB}, δ_k = π·k·step: each D_m, and L itself, is row j of a table ``left``
+    times the table ``right`` of the offsets k, one matrix product. ``shared``: rows may repeat
+    the position before; they take its value (the series, evaluated at another L, could differ
+    in the last bit).
+    """
+    n = len(p)
+    blocks = -(-n // BLOCK)
+    offsets = np.arange(min(BLOCK, n), dtype=np.float64) * step
+    angles = np.pi * offsets
+    right = np.stack((np.ones(len(offsets)), np.cos(angles), np.sin(angles), offsets))
+    line = start + (step * BLOCK) * np.arange(blocks, dtype=np.float64)
+    theta = np.pi * line
+    cos, sin = np.cos(theta), np.sin(theta)
+    left = np.zeros((order + 2, blocks, 4))
+    left[0, :, 0] = a + half
+    left[0, :, 1] = -half * cos
+    left[0, :, 2] = half * sin
+    turned = ((cos, sin), (-sin, cos), (-cos, -sin), (sin, -cos))  # cos, sin of θ + mπ/2
+    for m in range(1, order + 1):
+        factor = -half * np.pi**m / math.factorial(m)
+        left[m, :, 1] = factor * turned[m % 4][0]
+        left[m, :, 2] = -factor * turned[m % 4][1]
+    left[-1, :, 0] = line
+    left[-1, :, 3] = 1.0
+    per_chunk = ANNEAL_CHUNK // BLOCK
+    scratch = np.empty((order + 1, per_chunk * BLOCK))
+    for j in range(0, blocks, per_chunk):
+        low, high = j * BLOCK, min((j + per_chunk) * BLOCK, n)
+        whole = (high - low) // BLOCK
+        if whole:
+            rows = slice(low, low + whole * BLOCK)
+            _series_rows(out[rows], p[rows], left[:, j : j + whole], right, scratch)
+        if low + whole * BLOCK < high:
+            rows = slice(low + whole * BLOCK, high)
+            _series_rows(out[rows], p[rows], left[:, j + whole : j + whole + 1],
+                         right[:, : high - rows.start], scratch)
+        if shared:
+            before = max(low - 1, 0)
+            _copy_runs(out[before:high], p[before:high])
+    return out
+
+
+def _series_rows(out: np.ndarray, p: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 scratch: np.ndarray) -> None:
+    """:func:`anneal` on whole blocks (or one short last block, with ``right`` cut to it)."""
+    blocks, width = left.shape[1], right.shape[1]
+    rows = out.reshape(blocks, width)
+    terms = scratch[:, : blocks * width].reshape(-1, blocks, width)
+    np.matmul(left[0], right, out=rows)
+    np.matmul(left[1:], right, out=terms)
+    e = terms[-1]
+    np.subtract(p.reshape(blocks, width), e, out=e)
+    total = terms[-2]
+    for m in range(len(terms) - 2, 0, -1):
+        np.multiply(total, e, out=total)
+        np.add(total, terms[m - 1], out=total)
+    np.multiply(total, e, out=total)
+    np.add(rows, total, out=rows)
+
+
+def _phase_positions_of(g0: int, n: int, begin: np.float32, end: np.float32, *, n_epoch: int,
+                        steps_per_epoch: int) -> np.ndarray:
+    """p of the training batches g0..g0+n−1, all in the phase [begin, end)."""
+    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+    np.subtract(x, begin, out=x)
+    np.divide(x, end - begin, out=x)
+    return x
+
+
 def _combined_range(first: int, n: int, pcts: Sequence[float], levels: Sequence[tuple[float, float]], *,
-                    n_epoch: int, steps_per_epoch: int, first_epoch: int) -> np.ndarray:
-    """:func:`_combined` at rows first..first+n−1: the float32 positions once, the phases as row
-    ranges (the positions never decrease), and the annealing in cache-sized pieces, with the
+                    n_epoch: int, steps_per_epoch: int, first_epoch: int, factor: bool = False) -> np.ndarray:
+    """:func:`_combined` at rows first..first+n−1: the float32 positions once (:func:`range_phases`),
+    then each phase's rows by :func:`_anneal_phase`, or with ``factor`` (fit_one_cycle, whose rate
+    and momentum share it) as a + factor·(b − a)/2 from the cached factor; a phase whose levels
+    are more than FAST_LEVELS times the range's largest rate takes the plain formula. In the
     operations of ``sched_cos`` (its ``·(b − a)/2`` as one product by (b − a)/2: the same float,
     as halving is exact)."""
     g0 = first + first_epoch * steps_per_epoch
-    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
-    if np.any(x[1:] < x[:-1]):  # sums so long that an epoch ends past the next one's start
+    phases = range_phases(g0, n, tuple(pcts), n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, factor=factor)
+    if phases is None:
         return _combined(np.arange(first, first + n, dtype=np.float64), pcts, levels, n_epoch=n_epoch,
                          steps_per_epoch=steps_per_epoch, first_epoch=first_epoch)
-    ends = phase_ends(pcts)
-    bounds = [0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n]
+    ends, bounds, values = phase_ends(pcts), phases.bounds, phases.values
+    geometry = {"n_epoch": n_epoch, "steps_per_epoch": steps_per_epoch}
     out = np.empty(n)
-    inside = np.empty(CHUNK, dtype=np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for phase, (a, b) in enumerate(levels):
-            begin, width, half = ends[phase], ends[phase + 1] - ends[phase], (b - a) / 2
+        found = [(phase, a, b) for phase, (a, b) in enumerate(levels) if bounds[phase + 1] > bounds[phase]]
+        scale = 0.0  # the largest rate: at an end of a phase (sched_cos is monotonic)
+        for phase, a, b in found:
+            rows, known = out[bounds[phase] : bounds[phase + 1]], values[bounds[phase] : bounds[phase + 1]]
+            for end in _ends_of(known):
+                if factor:  # the factor's ends are the plain formula's
+                    np.multiply(known[end], (b - a) / 2, out=rows[end])
+                    np.add(rows[end], a, out=rows[end])
+                else:
+                    _plain(rows[end], known[end], a, (b - a) / 2)
+                scale = max(scale, float(np.max(np.abs(rows[end]))))  # NaN: no series
+        for phase, a, b in found:
+            low, high = bounds[phase], bounds[phase + 1]
+            rows, known, half = out[low:high], values[low:high], (b - a) / 2
+            near = max(abs(a), abs(b)) <= FAST_LEVELS * scale
             if a == b and phase < len(levels) - 1:
                 # a + (1 + cos)·0 is a: a flat phase (it has rows, so its width is not 0).
-                out[bounds[phase] : bounds[phase + 1]] = a
-                continue
-            for low in range(bounds[phase], bounds[phase + 1], CHUNK):
-                high = min(low + CHUNK, bounds[phase + 1])
-                q, rows = inside[: high - low], out[low:high]
-                np.subtract(x[low:high], begin, out=q)
-                np.divide(q, width, out=q)
-                np.subtract(1.0, q, out=rows, dtype=np.float64)
-                np.multiply(rows, np.pi, out=rows)
-                np.cos(rows, out=rows)
-                np.add(rows, 1.0, out=rows)
-                np.multiply(rows, half, out=rows)
-                np.add(rows, a, out=rows)
+                rows[:] = a
+            elif not factor:
+                if near:
+                    _anneal_phase(rows, known, g0 + low, ends[phase], ends[phase + 1], a, half, **geometry,
+                                  shared=phases.shared > 0)
+                else:
+                    _plain(rows, known, a, half)
+            elif near or not phases.series[phase]:
+                for part in range(0, high - low, CHUNK):
+                    np.multiply(known[part : part + CHUNK], half, out=rows[part : part + CHUNK])
+                    np.add(rows[part : part + CHUNK], a, out=rows[part : part + CHUNK])
+            else:
+                p = _phase_positions_of(g0 + low, high - low, ends[phase], ends[phase + 1], **geometry)
+                _plain(rows, p, a, half)
     return out
 
 
@@ -406,14 +651,15 @@ def one_cycle_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int
                        div: float, div_final: float, pct_start: float, start_epoch: int) -> np.ndarray:
     levels = [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
     return _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch, factor=True)
 
 
 def one_cycle_momentum_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, pct_start: float,
                              moms: tuple[float, float, float], start_epoch: int) -> dict[str, np.ndarray]:
     levels = [(moms[0], moms[1]), (moms[1], moms[2])]
     return {"momentum": _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                                        steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)}
+                                        steps_per_epoch=steps_per_epoch, first_epoch=start_epoch,
+                                        factor=True)}
 
 
 def flat_cos_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr: float,
@@ -553,31 +799,27 @@ def first_reaching(end: np.float32, low: int, high: int, *, n_epoch: int, steps_
     return high
 
 
-def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed) -> int:
+def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed,
+                     factor: bool = False) -> int:
     """How many of the first n rows share their phase position (so their rate) with the row before:
     fastai's float32 positions are 2^-24 apart near the end of the run, so a run of enough batches
-    gives neighbouring batches one rate."""
+    gives neighbouring batches one rate. ``factor``: the curve's rates come from
+    :func:`range_phases` with it (whose cached positions this reads)."""
     if _batches(params) < SHARED_FROM:
         return 0
     first = first_epoch(params) * params["steps_per_epoch"]
+    phases = range_phases(first, n, tuple(pcts), n_epoch=params["n_epoch"],
+                          steps_per_epoch=params["steps_per_epoch"], factor=factor)
+    if phases is not None:
+        return phases.shared
     x = positions32(first, n, n_epoch=params["n_epoch"], steps_per_epoch=params["steps_per_epoch"])
-    if np.any(x[1:] < x[:-1]):
-        idx, p = phase_positions(x, pcts)
-        return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
-    ends = phase_ends(pcts)
-    bounds = [0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n]
-    same = 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for phase in range(len(pcts)):
-            q = x[bounds[phase] : bounds[phase + 1]] - ends[phase]
-            np.divide(q, ends[phase + 1] - ends[phase], out=q)
-            same += int(np.count_nonzero(q[1:] == q[:-1]))
-    return same
+    idx, p = phase_positions(x, pcts)
+    return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
 
 
 def float32_warnings(params: Mapping[str, Any], pcts: Sequence[float], n: int,
-                     first_epoch=resumed) -> tuple[str, ...]:
-    same = shared_positions(params, pcts, n, first_epoch)
+                     first_epoch=resumed, factor: bool = False) -> tuple[str, ...]:
+    same = shared_positions(params, pcts, n, first_epoch, factor)
     if not same:
         return ()
     return (
@@ -592,7 +834,7 @@ def _one_cycle_pcts(params: Mapping[str, Any]) -> list[float]:
 
 
 def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
-    return float32_warnings(params, _one_cycle_pcts(params), n)
+    return float32_warnings(params, _one_cycle_pcts(params), n, factor=True)
 
 
 def warn_flat_cos(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
