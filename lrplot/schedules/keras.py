@@ -319,20 +319,20 @@ def cosine_decay_range(
     ends = [start - 1.0, float(start + decay_steps), math.inf]
     for phase, (low, high) in enumerate(_kernels.phase_rows(first, n, ends)):
         rows = out[low:high]
-        if high - low < _kernels.FAST_FROM or phase == 2:
-            if phase == 2 and high > low:
-                rows[:] = plain(np.array([float(start + decay_steps)]))[0]
-            elif high > low:
-                rows[:] = plain(np.arange(first + low, first + high, dtype=np.float64))
+        if high <= low:
             continue
-        if phase == 0:
-            _kernels.affine(rows, first + low, slope=(warmup_target - initial_learning_rate) / warmup_steps,
-                            plain=plain)
-            continue
-        half = top * (1 - alpha) * 0.5
-        _kernels.cosine(rows, first + low, start=start, length=decay_steps, amp=half,
-                        mid=half + top * alpha, periodic=True)
-        rows[[0, -1]] = plain(np.array([first + low, first + high - 1], dtype=np.float64))
+        if phase == 2:  # after the decay: its lowest rate, held
+            rows[:] = plain(np.array([float(start + decay_steps)]))[0]
+        elif high - low < _kernels.FAST_FROM:
+            rows[:] = plain(np.arange(first + low, first + high, dtype=np.float64))
+        elif phase == 0:
+            slope = (warmup_target - initial_learning_rate) / warmup_steps
+            _kernels.affine(rows, first + low, slope=slope, plain=plain)
+        else:
+            half = top * (1 - alpha) * 0.5
+            _kernels.cosine(rows, first + low, start=start, length=decay_steps, amp=half,
+                            mid=half + top * alpha, periodic=True)
+            rows[[0, -1]] = plain(np.array([first + low, first + high - 1], dtype=np.float64))
     return out
 
 
@@ -513,12 +513,8 @@ def resolve_piecewise(params: dict[str, Any], context: Context) -> dict[str, Any
     return params
 
 
-def _periods(rate: float, to: float, open_periods: int, per_period: Callable[[float], float]) -> int:
-    """Whole decay periods until the rate is ``to`` of its start (per_period: the rate after p
-    periods, as a fraction), at most MAX_PERIODS; ``open_periods`` when it never gets there."""
-    p = per_period(rate)
-    if not math.isfinite(p) or p <= 0:
-        return open_periods
+def _periods(p: float) -> int:
+    """The whole decay periods that hold p periods: at least 1, at most MAX_PERIODS."""
     return max(1, min(math.ceil(p - 1e-9), MAX_PERIODS))
 
 
@@ -529,7 +525,7 @@ def exponential_horizon(params: Mapping[str, Any]) -> int:
     elif r >= 1.0:
         periods = OPEN_PERIODS
     else:
-        periods = _periods(r, EXPONENTIAL_TO, OPEN_PERIODS, lambda x: math.log(EXPONENTIAL_TO) / math.log(x))
+        periods = _periods(math.log(EXPONENTIAL_TO) / math.log(r))
     rows = min(periods * d + 1, MAX_DEFAULT_ROWS)
     bound = exponential_limit(params)
     return rows if bound is None else min(rows, bound[0])
@@ -556,7 +552,7 @@ def inverse_horizon(params: Mapping[str, Any]) -> int:
     if r == 0:
         periods = OPEN_PERIODS
     else:
-        periods = _periods(r, INVERSE_TO, OPEN_PERIODS, lambda x: (1 / INVERSE_TO - 1) / x)
+        periods = _periods((1 / INVERSE_TO - 1) / r)  # 1 / (1 + r·p) = INVERSE_TO
     return min(periods * d + 1, MAX_DEFAULT_ROWS)
 
 
@@ -599,8 +595,7 @@ def restarts_limit(params: Mapping[str, Any]) -> tuple[int, Invalid] | None:
         found.append((rows, Invalid(
             f"{{}} {t_mul:g} < 1 shrinks the cycles, which add up to {d / (1 - t_mul):.6g} steps: "
             f"from step {rows} Keras' rate is NaN (its logarithm's argument reaches 0, in float32 or "
-            f"float64); plot at most "
-            f"{rows} steps, or raise {{}} to 1 or more",
+            f"float64); plot at most {rows} steps, or raise {{}} to 1 or more",
             "t_mul", "t_mul",
         )))
     if m_mul > 1.0:
@@ -617,19 +612,24 @@ def restarts_limit(params: Mapping[str, Any]) -> tuple[int, Invalid] | None:
 
 
 def _nan_from(first_decay_steps: int, t_mul: float) -> int:
-    """The first step where Keras' logarithm may get 1 − (t/first_decay_steps)·(1 − t_mul) <= 0,
-    in float64 or in its default float32, rounded as written or exactly (a fused multiply-add,
-    which XLA may use)."""
+    """The first step where Keras' logarithm may get 1 − (t/first_decay_steps)·(1 − t_mul) <= 0:
+    in float64 or in its default float32 (where t_mul is rounded, and XLA divides by the reciprocal),
+    the product rounded as written or not at all (a fused multiply-add, which XLA may use)."""
+    d = first_decay_steps
 
     def reached(step: int) -> bool:
         for kind in (np.float64, np.float32):
-            frac = kind(step) / kind(first_decay_steps)
             shrink = kind(1.0) - kind(t_mul)
-            if kind(1.0) - frac * shrink <= 0 or Fraction(float(frac)) * Fraction(float(shrink)) >= 1:
-                return True
+            if shrink == 0:  # t_mul rounds to 1: Keras takes the floor branch, no logarithm
+                continue
+            for frac in (kind(step) / kind(d), kind(step) * (kind(1.0) / kind(d))):
+                if kind(1.0) - frac * shrink <= 0 or Fraction(float(frac)) * Fraction(float(shrink)) >= 1:
+                    return True
         return False
 
-    step = max(0, math.floor(first_decay_steps / (1.0 - t_mul) * (1 - 1e-6)) - 2)
+    shrinks = [float(kind(1.0) - kind(t_mul)) for kind in (np.float64, np.float32)]
+    total = min(d / shrink for shrink in shrinks if shrink > 0)
+    step = max(0, math.floor(total * (1 - 1e-6)) - 2)
     while not reached(step):
         step += 1
     return step
