@@ -576,7 +576,7 @@ def parse_spec(ctx: Any, index: int, text: str, settings: dict[str, Any]) -> Spe
                 f"spec {index} ({shown}): {option} applies to the whole comparison; "
                 "put it after the specs"
             )
-    inherit_run_wide(raw, settings)
+    inherit_run_wide(raw, settings, schedule.key)
     return build_spec(schedule.key, raw, naming)
 
 
@@ -684,7 +684,7 @@ def _code(**raw: Any) -> None:
     specs = []
     for item in found:
         request = dict(item.raw)
-        inherit_run_wide(request, settings)
+        inherit_run_wide(request, settings, item.key)
         where = f"{raw['source'] if raw['source'].endswith('.py') else 'code'}:{item.line}: "
         specs.append(build_spec(item.key, request, Naming("key", where)))
     # One schedule is labelled as its flags would label it; several as a comparison of them.

@@ -112,7 +112,7 @@ def from_training_config(
     specs = []
     for key, raw in requests:
         raw = dict(raw)
-        inherit_run_wide(raw, overrides)
+        inherit_run_wide(raw, overrides, key)
         specs.append(build_spec(key, raw, Naming("key", f"{kind} config: ", ConfigError, shown)))
     settings = {name: overrides[name] for name in TOP_LEVEL if overrides.get(name) is not None}
     settings.pop("output", None)
@@ -274,6 +274,6 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
     name = entry.get("label") if isinstance(entry.get("label"), str) else kind
     naming = Naming("key", f"schedules[{index}] ({name}): ", ConfigError, shown)
     raw = Parameters(entry)
-    inherit_run_wide(raw, settings)
+    inherit_run_wide(raw, settings, kind)
     return build_spec(kind, raw, naming, base_dir)
 

@@ -125,7 +125,8 @@ class Curve:
     ``series`` holds further columns aligned with ``lr`` ("momentum", "metric"). ``framework``
     and ``origin`` say whose curve it is (``torch``, ``torch.optim.lr_scheduler.OneCycleLR``);
     ``row_unit`` what a row is ("step", or "epoch" for a metric-driven schedule); ``derived`` the
-    figures derived from the parameters (e.g. Trainer's updates per epoch).
+    figures derived from the parameters (e.g. Trainer's updates per epoch); ``description`` what
+    was asked for, as a default label says it (``cosine t_max=295 + warm-up 5``), whatever the label.
     """
 
     label: str
@@ -140,6 +141,7 @@ class Curve:
     origin: str = ""
     row_unit: str = "step"
     derived: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
 
     def __len__(self) -> int:
         return len(self.lr)
@@ -243,11 +245,19 @@ def _build(
 
 
 def _check_keys(schedule: Schedule, raw: Mapping[str, Any], parent: _Parent | None) -> None:
-    """Every key is a parameter of the schedule; inside a composite, none of the whole's."""
+    """Every key is a parameter of the schedule; inside a composite, none of the whole's; no
+    option that would do nothing."""
     known = [p.name for p in schedule.params + spec_params(schedule)]
     for key in raw:
         if key not in known:
             raise Invalid(f"{{}} is not a parameter of {schedule.command}{closest(key, known)}", key)
+    given = raw.get(STEPS_PER_EPOCH.name)
+    if schedule.row_unit == "epoch" and given is not None and STEPS_PER_EPOCH.parse(given) != 1:
+        raise Invalid(
+            f"{{}} does nothing for {schedule.command}: its rows are epochs, one step(metric) each "
+            "(give it to the comparison, for the other curves)",
+            STEPS_PER_EPOCH.name,
+        )
     if parent is not None:
         for key in WHOLE_ONLY:
             if raw.get(key) is not None:
@@ -340,10 +350,14 @@ def _horizon(schedule: Schedule, spec: Spec, limited: bool) -> tuple[int, tuple[
     return compose.horizon(node), compose.limit(node)
 
 
-def inherit_run_wide(raw: dict[str, Any], settings: Mapping[str, Any]) -> None:
-    """Give a schedule of a comparison or config the run's steps and steps per epoch, unless it
-    sets its own."""
+def inherit_run_wide(raw: dict[str, Any], settings: Mapping[str, Any], key: str | None = None) -> None:
+    """Give a schedule of a comparison or config (its registry ``key``) the run's steps and steps
+    per epoch, unless it sets its own; a schedule whose rows are epochs takes no steps per epoch
+    (that is the other curves' epoch length)."""
+    schedule = None if key is None else find(key)
     for param in RUN_WIDE:
+        if param is STEPS_PER_EPOCH and schedule is not None and schedule.row_unit == "epoch":
+            continue
         if raw.get(param.name) is None and settings.get(param.name) is not None:
             raw[param.name] = settings[param.name]
 
@@ -415,6 +429,7 @@ def _compute(spec: Spec) -> Curve:
         origin=schedule.origin,
         row_unit=schedule.row_unit,
         derived=dict(schedule.derived(spec.params)) if schedule.derived else {},
+        description=default_label(spec),
     )
 
 
@@ -436,13 +451,23 @@ def _shown(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, tuple):
         return ",".join(_shown(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return f"{len(value)} values"
+    if getattr(value, "path", None) is not None and hasattr(value, "values"):
+        return value.path.name  # a metrics file: its name (its column is a parameter of its own)
     return value.describe() if hasattr(value, "describe") else str(value)
 
 
 def default_label(spec: Spec) -> str:
-    """The schedule's name plus the parameters given that differ from their defaults,
-    e.g. ``cosine t_max=20 eta_min=0.001``."""
-    return " ".join([entry(spec.schedule).command, *spec.settings()])
+    """The schedule's command plus the parameters given that differ from their defaults, and the
+    warm-up, e.g. ``cosine t_max=20 eta_min=0.001``, ``cosine t_max=295 + warm-up 5``."""
+    plain = replace(spec, warmup_steps=None, warmup_start_factor=None)
+    text = " ".join([entry(spec.schedule).command, *plain.settings()])
+    if spec.warmup_steps is not None:
+        factor = spec.warmup_start_factor
+        start = "" if factor == WARMUP_START_FACTOR.default else f" from {factor:g}×"
+        text += f" + warm-up {spec.warmup_steps}{start}"
+    return text
 
 
 def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:

@@ -437,10 +437,16 @@ class TestMetricsFiles:
         assert cli("plateau --metrics odd.csv --steps 4 -o -").code == 0
         assert_one_line_error(cli("plateau --metrics odd.csv --steps 5"), 2, "end at epoch 3")
 
-    def test_steps_per_epoch_on_plateau_is_said_to_change_nothing(self, cli, in_tmp):
+    def test_steps_per_epoch_on_plateau_is_refused_as_doing_nothing(self, cli, in_tmp):
         result = cli("plateau --metrics val.txt --steps-per-epoch 50 -o -")
-        assert result.code == 0 and "50 steps per epoch do not change a plateau's rows" in result.stderr
-        assert cli("plateau --metrics val.txt --steps-per-epoch 1 -o -").stderr == ""
+        assert result.code == 2 and result.stdout == ""
+        assert result.stderr == ("Error: --steps-per-epoch does nothing for plateau: its rows are epochs, "
+                                 "one step(metric) each (give it to the comparison, for the other curves)\n")
+
+    def test_a_comparisons_steps_per_epoch_is_for_the_other_curves(self, cli, in_tmp):
+        result = cli('compare "plateau --metrics val.txt" "cosine --t-max 700" --steps-per-epoch 50 -o -')
+        assert result.code == 0, result.stderr
+        assert result.stderr == ""
 
     def test_txt_with_a_header(self, cli, in_tmp):
         (in_tmp / "named.txt").write_text("val_loss\n1.0\n0.9\n")

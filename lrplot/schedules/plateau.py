@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -455,12 +454,6 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
         metrics = series.load(source, column, context.base_dir)
         if column is not None and metrics.column is None:
             raise Invalid(COLUMN_FILES + ", not a JSON list", "column")
-    if context.steps_per_epoch not in (None, 1):
-        # Its rows stay epochs: the value can only be the epoch length of the other curves it is
-        # drawn with, which a plateau's spec cannot tell from its own option; so say it.
-        note = (f"{context.steps_per_epoch} steps per epoch do not change a plateau's rows: they are "
-                "epochs, one step(metric) each")
-        metrics = replace(metrics, warnings=(*metrics.warnings, note))
     if params["threshold_mode"] == "rel" and params["threshold"] >= 1:
         raise Invalid(
             "{} must be < 1 with {} rel (it is a fraction of the best value)",
