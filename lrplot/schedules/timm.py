@@ -1394,10 +1394,10 @@ def _keywords(params: Sequence[Param], p: Mapping[str, Any], skip: Sequence[str]
 
 def _script(label: str, origin: str, rows: int, lr: float, imports: str, build: list[str],
             loop: list[str], before: Sequence[str] = (), updates: bool = False) -> str:
-    step = "step_update(t)" if updates else "step(t)"
+    plateau = "warnings" in imports
+    step = "step_update(t)" if updates else "step(t, metrics[t - 1])" if plateau else "step(t)"
     head = (f"{label} ({origin}), as lrplot draws it: row 0 is the rate at construction, row t the "
             f"rate after scheduler.{step} (t = 1..{rows - 1}).")
-    plateau = "warnings" in imports
     out = [*_wrap(head), *(["import warnings", ""] if plateau else []), "import torch",
            imports.replace("import warnings\n\n", ""), *before, "",
            "model = torch.nn.Linear(1, 1)  # replace with your model",
