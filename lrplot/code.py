@@ -39,7 +39,7 @@ MAX_EXPONENT = 1024
 
 # Arguments that are not the schedule's: the optimizer, and the scheduler's resume point.
 OPTIMIZER = "optimizer"
-IGNORED_DEFAULTS = {"last_epoch": -1, "verbose": "deprecated"}
+IGNORED_DEFAULTS = {"last_epoch": -1, "verbose": "deprecated", "initialize": True}
 
 ARITHMETIC = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,

@@ -438,6 +438,9 @@ def _check_finite(lr: np.ndarray, spec: Spec) -> None:
     NaN and inf both make the maximum non-finite."""
     if lr.size and not np.isfinite(np.max(lr)):
         step = int(np.argmax(~np.isfinite(lr)))
+        if np.isnan(lr[step]):
+            raise UsageError(f"{spec.label or spec.schedule}: the rate is not a number (NaN) at step "
+                             f"{step}; the library's formula breaks down there: use fewer steps")
         raise UsageError(
             f"{spec.label or spec.schedule}: the rate overflows float64 at step {step} "
             "(it passes 1.8e308); use smaller rates or fewer steps"

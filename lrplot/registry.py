@@ -200,6 +200,8 @@ class Schedule:
 
     def extra_rows(self, first: int, n: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The extra series at steps first..first+n-1, by ``extras_range`` when the range is long."""
+        if self.extras is None:
+            return {}
         if self.extras_range is not None and long_range(first, n):
             return _call_range(self.extras_range, first, n, params)
         return self.extra_series(np.arange(first, first + n, dtype=np.float64), params)

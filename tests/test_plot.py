@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tracemalloc
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -690,3 +691,16 @@ def test_the_metric_axis_is_named_by_its_column(cli, in_tmp, monkeypatch):
     assert fig.get_suptitle().startswith("plateau metrics=val_acc.csv column=val_acc mode=max patience=2")
     result, fig = figure_of(cli, monkeypatch, "plateau --metrics val.txt -o x.png")
     assert fig.axes[1].get_ylabel() == "metric"  # a file without columns names none
+
+
+def test_a_sparse_training_log_is_drawn_through_its_logged_rows(tmp_path):
+    """Rows between logged steps are NaN: the line joins the logged ones instead of vanishing."""
+    curve = lrplot.curve("cosine", t_max=999, steps=1000)
+    lr = np.full(1000, np.nan)
+    lr[9::10] = curve.lr[9::10]
+    sparse = replace(curve, lr=lr)
+    fig = lrplot.figure([sparse])
+    line = fig.axes[0].get_lines()[0]
+    xs, ys = line.get_xdata(), line.get_ydata()
+    assert len(xs) == 100 and np.isfinite(ys).all()
+    assert xs[0] == 9 and xs[-1] == 999

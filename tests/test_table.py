@@ -192,3 +192,31 @@ def test_every_schedule_of_every_framework_shows_its_jumps(cli, in_tmp, schedule
     missing = [t for t in jumps(lr).tolist() if t not in shown or t - 1 not in covered]
     if missing:
         assert "where the rate jumps" in table.stdout and "not shown" in table.stdout, missing
+
+
+def test_a_sparse_training_log_shows_its_logged_rows_and_counts_them(tmp_path):
+    """A log with a rate every 10 updates: the table's lines are logged rows, never 'nan', and the
+    summary says how many rows were logged."""
+    import json
+
+    from .conftest import run_cli
+
+    rows = [{"step": s, "learning_rate": 1e-3 * (1 - s / 1000), "loss": 1.0 / s} for s in range(10, 1001, 10)]
+    (tmp_path / "trainer_state.json").write_text(json.dumps({"log_history": rows, "global_step": 1000}))
+    result = run_cli(["log", str(tmp_path / "trainer_state.json")])
+    assert result.code == 0, result.stderr
+    assert "nan" not in result.stdout
+    body = [line.split() for line in result.stdout.splitlines()[1:] if line.strip() and line[:1] == " "]
+    steps = [int(cells[0]) for cells in body if cells and cells[0].isdigit()]
+    assert steps[0] == 9 and steps[-1] == 999 and all(s % 10 == 9 for s in steps)
+    assert "1000 steps (100 logged) · start 0.00099" in result.stdout
+
+
+def test_the_summary_shows_the_figures_trainer_derives():
+    from .conftest import run_cli
+
+    result = run_cli(["hf", "cosine", "--num-train-epochs", "3", "--batches-per-epoch", "1563",
+                      "--gradient-accumulation-steps", "4", "--warmup-steps", "0.03"])
+    assert result.code == 0, result.stderr
+    assert "updates per epoch 391" in result.stdout
+    assert "num training steps 1173" in result.stdout and "num warmup steps 36" in result.stdout

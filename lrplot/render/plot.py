@@ -248,6 +248,9 @@ class Style:
             tail = y[full * width :]
             low, high = np.append(low, np.nanmin(tail)), np.append(high, np.nanmax(tail))
             starts, ends = np.append(starts, full * width), np.append(ends, len(y) - 1)
+        logged = ~np.isnan(low)  # columns with no logged row (a sparse training log) are left out
+        if not logged.all():
+            starts, ends, low, high = starts[logged], ends[logged], low[logged], high[logged]
         xs = np.stack((starts, ends), axis=1).ravel() * x_step
         return xs, np.repeat(low, 2), np.repeat(high, 2)
 
@@ -362,6 +365,9 @@ def _draw_rate(ax: Axes, curve: Curve, style: Style, index: int, label: str | No
                    linestyle=dashes)
     else:
         xs, ys = style.points(curve.lr)
+        logged = ~np.isnan(ys)
+        if not logged.all():  # a training log's rows between logged steps: join the logged ones
+            xs, ys = xs[logged], ys[logged]
         if style.log:  # a rate of 0 has no place on a log axis: a gap (the legend says why)
             ys = np.where(ys > 0, ys, np.nan)
         ax.plot(

@@ -42,9 +42,14 @@ def num(x: float) -> str:
 
 
 def key_rows(curve: Curve) -> set[int]:
-    """Rows a table must show: first, last, peak, lowest, phase boundaries and events."""
+    """Rows a table must show: first, last, peak, lowest, phase boundaries and events (of a
+    training log, its logged rows only)."""
     n = len(curve)
-    rows = {0, n - 1, int(np.argmax(curve.lr)), int(np.argmin(curve.lr))}
+    logged = np.flatnonzero(~np.isnan(curve.lr))
+    if not logged.size:
+        return {0, n - 1} if n else set()
+    ends = {int(logged[0]), int(logged[-1])}
+    rows = {*ends, int(np.nanargmax(curve.lr)), int(np.nanargmin(curve.lr))}
     for phase in curve.annotations.phases:
         last = math.floor(phase.end)
         rows.update({last, last + 1})
@@ -124,12 +129,21 @@ def notes(curve: Curve) -> dict[int, str]:
 
 
 def summary(curve: Curve) -> str:
+    """One line: length, start, peak, end and lowest rate (a training log's logged rows only, with
+    how many were logged), then the figures derived from the parameters (Trainer's)."""
     lr = curve.lr
-    peak, low = int(np.argmax(lr)), int(np.argmin(lr))
     at = unit(curve)
+    logged = np.flatnonzero(~np.isnan(lr))
+    if not logged.size:
+        return f"{curve.label}: {len(lr)} {at}s, none with a rate"
+    peak, low = int(np.nanargmax(lr)), int(np.nanargmin(lr))
+    first, last = int(logged[0]), int(logged[-1])
+    count = f" ({len(logged)} logged)" if len(logged) < len(lr) else ""
+    derived = "".join(f" · {name.replace('_', ' ')} {num(value) if isinstance(value, float) else value}"
+                      for name, value in curve.derived.items())
     return (
-        f"{curve.label}: {len(lr)} {at}s · start {num(lr[0])} · peak {num(lr[peak])} at {at} {peak} · "
-        f"end {num(lr[-1])} · min {num(lr[low])} at {at} {low}"
+        f"{curve.label}: {len(lr)} {at}s{count} · start {num(lr[first])} · peak {num(lr[peak])} at {at} "
+        f"{peak} · end {num(lr[last])} · min {num(lr[low])} at {at} {low}{derived}"
     )
 
 
@@ -272,8 +286,8 @@ def _epoch(x: float) -> str:
 
 def _single(curve: Curve, lines: Lines, per_epoch: int | None, log: bool, table: Table) -> None:
     positive = curve.lr[curve.lr > 0]
-    low = float(positive.min()) if log and positive.size else float(curve.lr.min())
-    high = float(curve.lr.max())
+    low = float(positive.min()) if log and positive.size else float(np.nanmin(curve.lr, initial=np.inf))
+    high = float(np.nanmax(curve.lr, initial=-np.inf))
     remarks = notes(curve)
     extras = list(curve.series)
     table.add_column("lr", justify="right")
@@ -390,7 +404,11 @@ def _by_step(
         (curve,) = curves
         columns += [Column(values) for values in curve.series.values()]
         alone = set(notes(curve))
-    lines = choose(n, columns, keep, pairs, alone)
+    logged = [np.flatnonzero(~np.isnan(c.lr)) for c in curves]
+    sparse = len(curves) == 1 and len(logged[0]) < n
+    lines = choose(n, columns, keep, pairs, alone, grid=logged[0] if sparse else None)
+    if sparse:  # a training log: the rows it logged, not the runs of rows it did not
+        lines.spans = [(a, b) for a, b in lines.spans if not np.isnan(curves[0].lr[a])]
     table = Table(title=title, box=None, pad_edge=False, header_style="bold")
     epochs_only = all(unit(c) == "epoch" for c in curves)
     table.add_column("epoch" if epochs_only else "step", justify="right")
