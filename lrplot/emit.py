@@ -292,25 +292,39 @@ def _batch_loop(rows: int, per_epoch: int | None, why: Sequence[str]) -> list[st
 
 
 def _plateau_loop(request: Request, rows: int) -> list[str]:
-    """One epoch per row, each ending in step(metric): the metric lrplot was given, inline."""
+    """One epoch per row, each ending in step(metric) when that epoch measured one: the metric
+    lrplot was given, inline (a list, or a mapping epoch -> value when the file numbered its
+    epochs, e.g. a validation every second epoch)."""
     series = request.params[entry(request.schedule).metric]
-    values = [float(v) for v in series.values[:rows]]
-    listed = textwrap.wrap(", ".join(literal(v) for v in values), WIDTH - 4, break_long_words=False,
-                           break_on_hyphens=False) or [""]
     mode = request.params["mode"]
     better = "lower" if mode == "min" else "higher"
+    step = f'scheduler.step(metric)  # with its metric (mode="{mode}": {better} is better)'
+    head = textwrap.wrap(f"The metric lrplot was given, one value per validated epoch ({_source(series)}).",
+                         WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+    if series.epochs is None:
+        values = [float(v) for v in series.values[:rows]]
+        listed = _wrapped(", ".join(literal(v) for v in values))
+        return [
+            *head, "metrics = [", *(f"    {line}" for line in listed), "]", "",
+            f"for epoch in range({rows}):",
+            "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
+            "    metric = metrics[epoch]  # replace with your validation metric, e.g. evaluate(model)",
+            f"    {step}",
+        ]
+    pairs = [(int(e), float(v)) for e, v in zip(series.epochs, series.values) if e < rows]
+    listed = _wrapped(", ".join(f"{e}: {literal(v)}" for e, v in pairs))
     return [
-        *textwrap.wrap(f"The metric lrplot was given, one value per epoch ({_source(series)}).",
-                       WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False),
-        "metrics = [",
-        *(f"    {line}" for line in listed),
-        "]",
-        "",
+        *head, "metrics = {", *(f"    {line}" for line in listed), "}", "",
         f"for epoch in range({rows}):",
         "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
-        "    metric = metrics[epoch]  # replace with your validation metric, e.g. evaluate(model)",
-        f'    scheduler.step(metric)  # once per epoch, with its metric (mode="{mode}": {better} is better)',
+        "    if epoch in metrics:  # a validation epoch: replace with your metric, e.g. evaluate(model)",
+        "        metric = metrics[epoch]",
+        f"        {step}",
     ]
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH - 4, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _source(series: Any) -> str:

@@ -366,3 +366,14 @@ def test_emitting_code_imports_neither_torch_nor_matplotlib(tmp_path):
 def test_a_spec_gives_the_code_of_its_curve():
     spec = build_spec("onecycle", {"max_lr": 0.1, "epochs": 3, "steps_per_epoch": 10, "warmup_steps": 4})
     assert torch_code(spec) == torch_code(lrplot.compute(spec))
+
+
+def test_a_plateau_on_numbered_epochs_steps_only_where_they_were_measured(tmp_path):
+    """A metrics file that validated every second epoch: the emitted loop calls step(metric) at
+    those epochs only, and reproduces lrplot's curve."""
+    (tmp_path / "odd.csv").write_text("epoch,val_loss\n" + "".join(
+        f"{e},{v}\n" for e, v in zip(range(1, 15, 2), [1.0, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99])))
+    curve = lrplot.curve("plateau", metrics=str(tmp_path / "odd.csv"), patience=1)
+    code = torch_code(curve)
+    assert "if epoch in metrics:" in code
+    assert_reproduces(curve, code)
