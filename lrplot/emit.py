@@ -298,7 +298,7 @@ def _plateau_loop(request: Request, rows: int) -> list[str]:
     series = request.params[entry(request.schedule).metric]
     mode = request.params["mode"]
     better = "lower" if mode == "min" else "higher"
-    step = f'scheduler.step(metric)  # with its metric (mode="{mode}": {better} is better)'
+    step = f'scheduler.step(metric)  # once per epoch, with its metric (mode="{mode}": {better} is better)'
     head = textwrap.wrap(f"The metric lrplot was given, one value per validated epoch ({_source(series)}).",
                          WIDTH, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
     if series.epochs is None:
@@ -319,7 +319,7 @@ def _plateau_loop(request: Request, rows: int) -> list[str]:
         "    train_step()  # replace with a whole epoch: every batch, each with optimizer.step()",
         "    if epoch in metrics:  # a validation epoch: replace with your metric, e.g. evaluate(model)",
         "        metric = metrics[epoch]",
-        f"        {step}",
+        f"        {step.replace('once per epoch', 'once per validation')}",
     ]
 
 
