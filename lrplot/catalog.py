@@ -111,6 +111,19 @@ def markdown(framework: str = "torch") -> str:
     return "\n".join(rows) + "\n"
 
 
+def frameworks_markdown() -> str:
+    """The README's table of frameworks: namespace, library and the version the tests pin, and
+    what lrplot's numbers are against the library's."""
+    rows = ["| namespace | library | version tested | numbers |", "|---|---|---|---|"]
+    for name, record in FRAMEWORKS.items():
+        words = " or ".join(f"`lrplot {w}`" for w in record.words())
+        if name == "torch":
+            words = "`lrplot SCHEDULE` or `lrplot torch`"
+        rows.append(f"| {words} | {record.title}: `{record.library}` | {record.version} | "
+                    f"{_cell(record.precision)} |")
+    return "\n".join(rows) + "\n"
+
+
 def _key(param: Param) -> dict[str, object]:
     entry: dict[str, object] = {"allowed": param.allowed()}
     if param.required:

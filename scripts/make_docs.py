@@ -38,9 +38,13 @@ def draw_pictures(text: str) -> None:
         subprocess.run(args, cwd=ROOT, check=True)
 
 
+FRAMEWORK_TABLE = re.compile(r"(<!-- frameworks:start -->\n)(.*?)(<!-- frameworks:end -->)", re.S)
+
+
 def readme_with_table(text: str) -> str:
     from lrplot import catalog
 
+    text = FRAMEWORK_TABLE.sub(lambda m: m.group(1) + catalog.frameworks_markdown() + m.group(3), text)
     return TABLE.sub(lambda m: m.group(1) + catalog.markdown(m.group(2)) + m.group(4), text)
 
 

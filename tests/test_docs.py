@@ -23,6 +23,12 @@ def readme_commands() -> list[str]:
     return [line.strip() for block in blocks for line in block.splitlines() if line.startswith("lrplot ")]
 
 
+def test_framework_table_is_generated_from_the_registry():
+    block = re.search(r"<!-- frameworks:start -->\n(.*?)<!-- frameworks:end -->", README, re.S)
+    assert block, "README lost its framework table markers"
+    assert block.group(1) == catalog.frameworks_markdown(), "run: python scripts/make_docs.py"
+
+
 @pytest.mark.parametrize("framework", list(FRAMEWORKS))
 def test_schedule_tables_are_generated_from_the_registry(framework):
     marks = f"<!-- schedules:{framework}:start -->\n(.*?)<!-- schedules:{framework}:end -->"
