@@ -1,4 +1,4 @@
-"""Every performance figure of issue #6, measured in one run, each against its goal.
+"""Every performance figure, measured in one run, each against its goal.
 
 Run from the repository root:
 
@@ -19,6 +19,11 @@ Run from the repository root:
            the same. Goal >= 3x.
 6. memory  peak RSS of computing and plotting a 10^7-step schedule, above the interpreter's
            baseline. Goal <= 3 * N * 8 bytes.
+7. logs    a training log of 10^6 logged steps read, checked and plotted, over the same work on a
+           computed curve plus parsing the file with json/csv (benchmarks/logs.py). Goal <= 2x.
+
+Every registered schedule of every framework is in figure 1 (sized by its Schedule.scaled), and
+the cold start of figure 4 is measured for one command of each namespace.
 
 This machine is noisy, so a figure is never a time: it is the median of ratios, each ratio taken
 between two runs side by side (the two sides alternate which goes first). lrplot's caches are
@@ -47,18 +52,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import lrplot  # noqa: E402
-from lrplot.schedules import pytorch  # noqa: E402
 
 ENGINE_ROWS = 10**7
 TORCH_ROWS = 10**6
-GOALS = {"engine": 3.0, "torch": 100.0, "plot": 1.5, "cold": 1.3, "csv": 3.0, "memory": 3.0}
+GOALS = {"engine": 3.0, "torch": 100.0, "plot": 1.5, "cold": 1.3, "csv": 3.0, "memory": 3.0, "logs": 2.0}
 
 
 # --- measuring ------------------------------------------------------------------------------------
 
 
 def clear_caches() -> None:
-    pytorch.clear_caches()
+    """Every framework's cached curves (composite and plateau scans, fastai's positions)."""
+    from lrplot.frameworks import FRAMEWORKS
+
+    for framework in FRAMEWORKS.values():
+        module = sys.modules.get(framework.package)
+        if module is not None and hasattr(module, "clear_caches"):
+            module.clear_caches()
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -483,7 +493,24 @@ def bench_memory(quick: bool) -> list[tuple[str, float, str]]:
 
 # --- all of it ------------------------------------------------------------------------------------
 
-SECTIONS = ("engine", "torch", "plot", "cold", "csv", "memory")
+SECTIONS = ("engine", "torch", "plot", "cold", "csv", "memory", "logs")
+
+
+# --- 7. training logs ----------------------------------------------------------------------------
+
+
+def bench_logs(quick: bool) -> list[tuple[str, float, str]]:
+    import logs
+
+    goal = GOALS["logs"]
+    print("7. Training logs (benchmarks/logs.py): reading, checking and plotting a log of 10^6 logged")
+    print(f"   steps over the same work on a computed curve plus parsing the file. Goal <= {goal:g}x.")
+    results = logs.measure(quick)
+    for name, ratio, _ in results:
+        print(f"   {name:28} {ratio:6.2f}x  {verdict(ratio, goal)}")
+    worst = max(results, key=lambda r: r[1])
+    print(f"   worst: {worst[0]} {worst[1]:.2f}x -> {verdict(worst[1], goal)}\n")
+    return [("logs", worst[1], verdict(worst[1], goal))]
 
 
 def main() -> int:
@@ -518,6 +545,7 @@ def main() -> int:
         "cold": "x",
         "csv": "x faster",
         "memory": " x N x 8 B",
+        "logs": "x",
     }
     for name, value, mark in figures:
         sense = ">=" if name in ("torch", "csv") else "<="

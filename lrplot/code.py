@@ -40,6 +40,7 @@ MAX_EXPONENT = 1024
 # Arguments that are not the schedule's: the optimizer, and the scheduler's resume point.
 OPTIMIZER = "optimizer"
 IGNORED_DEFAULTS = {"last_epoch": -1, "verbose": "deprecated", "initialize": True}
+NAMES_ONLY = frozenset({"name"})
 
 ARITHMETIC = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -339,6 +340,8 @@ def _found(node: ast.Call, src: _Source, filled: Mapping[str, Any], lr: float | 
         got = _value(value, src, filled)
         if theirs in IGNORED_DEFAULTS and got == IGNORED_DEFAULTS[theirs]:
             continue
+        if theirs in NAMES_ONLY and theirs not in params:
+            continue  # a name for the schedule object (Keras' name=...): nothing to draw
         if ours not in params and ours not in _spec_options(schedule):
             known = [n for n in signature if n != OPTIMIZER] or list(params)
             raise CodeError(

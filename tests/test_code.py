@@ -320,3 +320,13 @@ def test_reading_code_never_raises_past_the_boundary():
 
     with pytest.raises(LrplotError):
         read("x = ", {})
+
+
+def test_every_schedule_with_a_command_knows_its_librarys_signature():
+    """So that lrplot code can map positional arguments of every framework's calls."""
+    assert [k for k, s in SCHEDULES.items() if not s.signature and not s.yaml_only] == []
+
+
+def test_keras_calls_with_positional_arguments_and_a_name():
+    ours = csv(["code", "keras.optimizers.schedules.CosineDecay(0.1, 1000, name='decay')"])
+    assert ours == csv(["keras", "cosine-decay", "--initial-learning-rate", "0.1", "--decay-steps", "1000"])

@@ -167,3 +167,21 @@ def test_torch_order_does_not_depend_on_which_framework_came_first():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == ",".join(schedules_of("torch"))
     assert done.stdout.startswith("exponential,step,")
+
+
+def test_list_shows_one_schedule_in_full():
+    """lrplot list NAME: the origin, the index convention, every parameter with its default, the
+    rows by default, an example, the formula and the YAML type."""
+    result = run_cli(["list", "hf", "cosine"])
+    assert result.code == 0 and result.stderr == ""
+    text = result.stdout
+    assert text.startswith("hf cosine  (transformers.get_cosine_schedule_with_warmup)\n")
+    for piece in ("Trainer uses for optimizer update t", "--num-cycles FLOAT", "[0.5]", "rows by default:",
+                  "example: lrplot hf cosine", "formula:", "YAML: type: hf.cosine"):
+        assert piece in text, piece
+    torch = run_cli(["list", "cosine"])
+    assert "η_t = η_min + (η_0 − η_min) · (1 + cos(π·t / T_max)) / 2." in torch.stdout
+    assert "--warmup-steps INT" in torch.stdout
+    unknown = run_cli(["list", "hf", "cosin"])
+    assert unknown.code == 2 and unknown.stdout == ""
+    assert unknown.stderr.startswith("Error: no hf schedule cosin (did you mean cosine?)")

@@ -921,6 +921,19 @@ def emitter(
 # --- the registry ---------------------------------------------------------------------------------
 
 
+# Each class's constructor parameters in order (Keras 3.15), for `lrplot code`'s positional
+# arguments; tests/test_code.py checks them against Keras' own signatures.
+SIGNATURES = {
+    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"),
+    "PiecewiseConstantDecay": ("boundaries", "values", "name"),
+    "PolynomialDecay": ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle",
+                        "name"),
+    "InverseTimeDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"),
+    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target", "warmup_steps"),
+    "CosineDecayRestarts": ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha", "name"),
+}
+
+
 def keras_schedule(
     name: str, class_name: str, summary: str, params: tuple[Param, ...], **entry: Any
 ) -> Schedule:
@@ -933,6 +946,7 @@ def keras_schedule(
         summary=summary,
         params=everything,
         emit=emitter(class_name, everything),
+        signature=SIGNATURES[class_name],
         **entry,
     ))
 
