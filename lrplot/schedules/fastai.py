@@ -353,7 +353,7 @@ def clear_caches() -> None:
 # table of BLOCK offsets shared by all blocks), and only e and the sum are computed row by row.
 BLOCK = 2048
 # Rows per piece of the annealing: its tables and temporaries stay in the L2 cache.
-ANNEAL_CHUNK = 1 << 15
+ANNEAL_CHUNK = 1 << 14
 # The series is cut where its rest is below this (a fraction of the phase's half range).
 SERIES_ERROR = 2.0**-56
 MAX_ORDER = 4
@@ -852,7 +852,8 @@ def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int
     """(cycle, epoch, batches late) for each restart that fastai makes after the first batch of
     its epoch: the cycle's float32 end rounds above f32(epoch / n_epoch), so the epoch's first
     batches still finish the cycle before (at a rate near 0) — e.g. fit_sgdr(3, 1) restarts its
-    third cycle one batch into epoch 3."""
+    third cycle one batch into epoch 3. The restarts inside the rows are the phase bounds of
+    :func:`range_phases` (which the curve's rates have cached); the others a binary search."""
     pcts = sgdr_pcts(params["n_cycles"], params["cycle_len"], params["cycle_mult"])
     ends = phase_ends(pcts)
     per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
@@ -866,8 +867,12 @@ def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int
         begin = epoch * per_epoch
         if not 0 <= begin - first < n or ends[cycle] == ends[cycle - 1]:
             continue
-        restart = first_reaching(ends[cycle], begin, begin + per_epoch, n_epoch=epochs,
-                                 steps_per_epoch=per_epoch)
+        phases = range_phases(first, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch, factor=False)
+        if phases is not None and phases.bounds[cycle] < n:
+            restart: int | None = min(first + phases.bounds[cycle], begin + per_epoch)
+        else:
+            restart = first_reaching(ends[cycle], begin, begin + per_epoch, n_epoch=epochs,
+                                     steps_per_epoch=per_epoch)
         found.append((cycle + 1, epoch, (begin + per_epoch if restart is None else restart) - begin))
     return found
 
