@@ -272,7 +272,7 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
     # Long epochs: only the batches asked for, a piece at a time. Every term is a whole number of
     # the binade's ulps, so (second + (j − 1)·D) + k·D is second + (j − 1 + k)·D exactly.
     out = np.empty(n, dtype=np.float32)
-    scratch = np.empty(CHUNK)
+    offsets = np.empty(CHUNK)
     counts = np.arange(CHUNK, dtype=np.float64)
     for e in range(len(span)):
         first_j = skip if e == 0 else 0
@@ -281,9 +281,9 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
         if not regular[e]:
             out[at : at + last_j - first_j] = _walk((low + e) / epochs, d, last_j, first_j)
             continue
+        np.multiply(counts, step[e], out=offsets)  # k·D, the same in every piece of the epoch
         for j in range(first_j, last_j, CHUNK):
-            part = scratch[: min(CHUNK, last_j - j)]
-            np.multiply(counts[: len(part)], step[e], out=part)
+            part = offsets[: min(CHUNK, last_j - j)]
             rows = slice(at + j - first_j, at + j - first_j + len(part))
             np.add(part, second[e] + (j - 1) * step[e], out=out[rows])
         if first_j == 0:
