@@ -115,9 +115,12 @@ def yaml_example(name: str) -> dict[str, Any]:
 
 
 def sample_curves() -> list[tuple[str, lrplot.Curve]]:
-    """Every schedule of every sample config, computed as `lrplot run` computes it."""
+    """Every schedule of every sample lrplot config, computed as `lrplot run` computes it (the
+    training configs of other frameworks, e.g. timm's args.yaml, are their namespaces' tests')."""
     out = []
     for path in sorted(SAMPLES.glob("*.yaml")):
+        if config.recognise(config.parse(path.read_text(), path.name), path.name) != config.LRPLOT:
+            continue
         loaded = config.load(path)
         specs = labelled(loaded.specs)
         out += [(f"{path.stem}[{i}]", lrplot.compute(spec)) for i, spec in enumerate(specs)]
