@@ -545,7 +545,7 @@ def _combined_range(first: int, n: int, pcts: Sequence[float], levels: Sequence[
                     np.add(rows[end], a, out=rows[end])
                 else:
                     _plain(rows[end], known[end], a, (b - a) / 2)
-                scale = max(scale, float(np.max(np.abs(rows[end]))))  # NaN: no series
+                scale = max(scale, float(np.max(np.abs(rows[end]))))  # NaN rows do not count
         for phase, a, b in found:
             low, high = bounds[phase], bounds[phase + 1]
             rows, known, half = out[low:high], values[low:high], (b - a) / 2
