@@ -653,6 +653,9 @@ def check_against_optax(name: str, params: dict[str, Any], n: int, got: np.ndarr
         ref32 = optax_rows(name, params, n, x64=False)
         expected = float32_expected(name, params, got)
         excess = np.abs(expected - ref32) - float32_tolerance(name, params, got)
+        # Where float32 itself overflows on the way (0 · 1.25^398 is 0 · inf = NaN in float32),
+        # the float64 curve is the one to trust; elsewhere float32 must agree within round-off.
+        excess[~np.isfinite(ref32)] = 0.0
         assert np.all(excess <= 0), (params, n, int(np.argmax(excess)), float(np.max(excess)))
 
 
