@@ -47,3 +47,15 @@ def write_metrics(folder: Path) -> None:
     (folder / "val.csv").write_text("\n".join(lines) + "\n")
     (folder / "val_acc.csv").write_text("\n".join(lines) + "\n")
     (folder / "val.txt").write_text("\n".join(str(v) for v in VAL_ACC) + "\n")
+
+
+LOG_FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch) -> Path:
+    """Run in an empty directory holding copies of the training-log fixtures."""
+    for path in LOG_FIXTURES.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

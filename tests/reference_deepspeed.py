@@ -25,14 +25,8 @@ from typing import Any
 
 import numpy as np
 
-# lrplot's schedule name -> DeepSpeed's class.
-CLASSES = {
-    "warmup-lr": "WarmupLR",
-    "warmup-decay-lr": "WarmupDecayLR",
-    "warmup-cosine-lr": "WarmupCosineLR",
-    "one-cycle": "OneCycle",
-    "lr-range-test": "LRRangeTest",
-}
+from lrplot.schedules.deepspeed import CLASSES  # lrplot's schedule name -> DeepSpeed's class
+
 DEFAULT_LR = 1e-3
 # Parameters that are not arguments of DeepSpeed's classes: the optimizer's lr.
 NOT_ARGUMENTS = frozenset({"lr"})

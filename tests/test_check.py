@@ -16,16 +16,11 @@ from lrplot import check, logs
 from tests.fixtures import logruns
 from tests.libraries import reference
 
-FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+from .conftest import LOG_FIXTURES
+
 HF_PLAN = logruns.PLANS["trainer_state.json"]
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    for path in FIXTURES.iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run_check(cli, log: str, plan: str, *more: str):
@@ -186,7 +181,7 @@ class TestCannotCompare:
 
 
 def test_report_of_a_bare_comparison():
-    log = logs.read(FIXTURES / "trainer_state.json")
+    log = logs.read(LOG_FIXTURES / "trainer_state.json")
     plan = lrplot.curve("hf.cosine", lr=1e-3, num_warmup_steps=3, num_training_steps=24).lr
     assert check.compare(log, plan, "plan").code == 0
     assert check.compare(log, plan * 2, "plan").code == 1

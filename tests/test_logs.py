@@ -11,7 +11,6 @@ import json
 import math
 import struct
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,12 +20,13 @@ from lrplot import logs, series
 from lrplot.errors import InputError
 from tests.libraries import available
 
-FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+from .conftest import LOG_FIXTURES
+
 PLAN_HF = dict(lr=1e-3, num_warmup_steps=3, num_training_steps=24)
 
 
 def history(name: str = "trainer_state.json") -> list[dict]:
-    return json.loads((FIXTURES / name).read_text())["log_history"]
+    return json.loads((LOG_FIXTURES / name).read_text())["log_history"]
 
 
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
@@ -48,35 +48,35 @@ def assert_one_line_error(result, code: int, *fragments: str) -> None:
 
 class TestHuggingFace:
     def test_entry_at_step_s_is_row_s_minus_1(self):
-        log = logs.read(FIXTURES / "trainer_state.json")
+        log = logs.read(LOG_FIXTURES / "trainer_state.json")
         entries = [e for e in history() if "learning_rate" in e]
         assert log.kind == "hf" and log.rate == "learning_rate" and log.offset == -1
         assert log.rates.rows.tolist() == [e["step"] - 1 for e in entries] == list(range(24))
         assert log.rates.values.tolist() == [e["learning_rate"] for e in entries]
 
     def test_the_logged_rates_are_the_plan_row_for_row(self):
-        log = logs.read(FIXTURES / "trainer_state.json")
+        log = logs.read(LOG_FIXTURES / "trainer_state.json")
         plan = lrplot.curve("hf.cosine", **PLAN_HF).lr
         # Exactly, not to a tolerance: Trainer logs the float the scheduler returned.
         assert np.array_equal(log.rates.values, plan[log.rates.rows])
         assert log.rates.values[0] == 0.0  # warm-up from 0: the rate of update 0
 
     def test_evaluations_and_epochs(self):
-        log = logs.read(FIXTURES / "trainer_state.json", metrics=["eval_loss"])
+        log = logs.read(LOG_FIXTURES / "trainer_state.json", metrics=["eval_loss"])
         evals = [e for e in history() if "eval_loss" in e]
         assert log.metrics["eval_loss"].rows.tolist() == [e["step"] - 1 for e in evals] == [7, 15, 23]
         assert log.steps_per_epoch == 8  # epoch 1.0 at step 8
 
     def test_another_key_as_the_rate_and_unknown_names(self):
-        log = logs.read(FIXTURES / "trainer_state.json", rate="grad_norm")
+        log = logs.read(LOG_FIXTURES / "trainer_state.json", rate="grad_norm")
         assert log.rate == "grad_norm" and len(log.rates) == 24
         with pytest.raises(InputError, match=r"no entry of log_history has 'learning_rat'.*did you mean"):
-            logs.read(FIXTURES / "trainer_state.json", rate="learning_rat")
+            logs.read(LOG_FIXTURES / "trainer_state.json", rate="learning_rat")
         with pytest.raises(InputError, match=r"no metric 'eval_los' \(did you mean eval_loss\?\)"):
-            logs.read(FIXTURES / "trainer_state.json", metrics=["eval_los"])
+            logs.read(LOG_FIXTURES / "trainer_state.json", metrics=["eval_los"])
 
     def test_a_folder_holding_trainer_state(self, tmp_path):
-        (tmp_path / "trainer_state.json").write_text((FIXTURES / "trainer_state.json").read_text())
+        (tmp_path / "trainer_state.json").write_text((LOG_FIXTURES / "trainer_state.json").read_text())
         log = logs.read(tmp_path)
         assert log.kind == "hf" and log.shown.endswith("trainer_state.json")
 
@@ -95,7 +95,7 @@ class TestHuggingFace:
 
 class TestLightning:
     def test_rate_at_step_s_is_row_s(self):
-        log = logs.read(FIXTURES / "metrics.csv", metrics=["val_loss"])
+        log = logs.read(LOG_FIXTURES / "metrics.csv", metrics=["val_loss"])
         assert log.kind == "lightning" and log.rate == "lr-SGD" and log.offset == 0
         assert log.rates.rows.tolist() == list(range(24))
         plan = lrplot.curve("cosine", lr=0.1, t_max=20, steps=24).lr
@@ -104,7 +104,7 @@ class TestLightning:
         assert log.steps_per_epoch == 8
 
     def test_rate_logged_per_epoch(self):
-        log = logs.read(FIXTURES / "plateau_metrics.csv")
+        log = logs.read(LOG_FIXTURES / "plateau_metrics.csv")
         assert log.rates.rows.tolist() == [0, 8, 16, 24, 32, 40, 48, 56]
         assert log.rates.values.tolist() == [0.1] * 4 + [0.05] * 2 + [0.025] * 2
         assert log.steps_per_epoch == 8
@@ -249,12 +249,6 @@ class TestTensorBoard:
 # --- lrplot log ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    for path in FIXTURES.iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 class TestLogCommand:
@@ -336,7 +330,7 @@ class TestLogCommand:
 BAD = [
     ("empty.json", "", "is empty"),
     ("blank.csv", "\n\n", "is empty"),
-    ("cut.json", (FIXTURES / "trainer_state.json").read_text()[:300], "the file ends early"),
+    ("cut.json", (LOG_FIXTURES / "trainer_state.json").read_text()[:300], "the file ends early"),
     ("nohistory.json", '{"global_step": 3}', "has no log_history: not a Hugging Face trainer_state.json"),
     ("list.json", "[0.1, 0.2]", "is a JSON list, not a trainer_state.json"),
     ("notlist.json", '{"log_history": {"a": 1}}', "log_history is a dict, not a list"),
@@ -350,7 +344,7 @@ BAD = [
     ("noheader.csv", "0,0.1\n1,0.2\n", "has no header of named columns"),
     ("cell.csv", "step,lr\n0,0.1\n1,fast\n", "column 'lr': 'fast' is not a number"),
     ("halfstep.csv", "step,lr\n0.5,0.1\n", "step 0.5 is not a whole number"),
-    ("cut.csv", (FIXTURES / "metrics.csv").read_text()[:190], "the last line is cut off"),
+    ("cut.csv", (LOG_FIXTURES / "metrics.csv").read_text()[:190], "the last line is cut off"),
     ("binary.bin", "\x00\x01\x02", "is binary, not text"),
     ("events.out.tfevents.x", "not an event file", "not a TensorBoard event file"),
 ]
