@@ -393,7 +393,7 @@ def cold_commands() -> list[list[str]]:
             continue
         first = next((s for s in schedules_of(framework).values() if not s.yaml_only), None)
         if first is not None:
-            commands.append(shlex.split(first.example))
+            commands.append([*shlex.split(first.example), "--quiet"])
     return commands
 
 

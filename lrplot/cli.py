@@ -905,7 +905,7 @@ def emit(curves: Sequence[Curve], targets: Sequence[Target], view: View, quiet: 
 
         from .render.table import render_table
 
-        Console(highlight=False, soft_wrap=False).print(
+        Console(highlight=False, soft_wrap=False, markup=False, emoji=False).print(
             render_table(curves, steps_per_epoch=view.steps_per_epoch, log=view.log, title=view.title),
             crop=False,
         )

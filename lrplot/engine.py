@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import numpy as np
 from .errors import LrplotError, UsageError
 from .frameworks import FRAMEWORKS
 from .params import Integer, Invalid, Param, Real, Schedules, Text, literal, show
+from .records import REQUIRED, Factory, Record, replace
 from .registry import Annotations, Context, Schedule, closest, entry, find, schedules_of, split_key
 
 # Options every schedule takes besides its own parameters; validated by the same path.
@@ -51,17 +51,19 @@ BYTES_PER_ROW = 40
 BYTES_PER_COMPOSITE_ROW = 160
 
 
-@dataclass(frozen=True)
-class Naming:
+class Naming(Record):
     """How a parameter's name is shown in messages, where the input came from, and the error type.
 
     ``flag``: ``--t-max`` (command line); ``key``: ``t_max`` (YAML and Python).
     """
 
-    style: str = "key"
-    where: str = ""
-    error: type[LrplotError] = UsageError
-    file: str | None = None
+    __slots__ = ("style", "where", "error", "file")
+    FIELDS = (("style", "key"), ("where", ""), ("error", UsageError), ("file", None))
+
+    style: str
+    where: str
+    error: type[LrplotError]
+    file: str | None
 
     def name(self, param: str) -> str:
         return "--" + param.replace("_", "-") if self.style == "flag" else param
@@ -85,18 +87,32 @@ FLAGS = Naming("flag")
 KEYS = Naming("key")
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Record):
     """One validated schedule request: resolved parameters plus the spec-level options."""
+
+    __slots__ = (
+        "schedule", "params", "steps", "label", "steps_per_epoch", "given", "warmup_steps",
+        "warmup_start_factor",
+    )
+    FIELDS = (
+        ("schedule", REQUIRED),
+        ("params", REQUIRED),
+        ("steps", REQUIRED),
+        ("label", None),
+        ("steps_per_epoch", None),
+        ("given", frozenset()),
+        ("warmup_steps", None),
+        ("warmup_start_factor", None),
+    )
 
     schedule: str
     params: Mapping[str, Any]
     steps: int
-    label: str | None = None
-    steps_per_epoch: int | None = None
-    given: frozenset[str] = frozenset()
-    warmup_steps: int | None = None
-    warmup_start_factor: float | None = None
+    label: str | None
+    steps_per_epoch: int | None
+    given: frozenset[str]
+    warmup_steps: int | None
+    warmup_start_factor: float | None
 
     def describe(self) -> str:
         """The schedule with the parameters given that differ from their defaults, e.g.
@@ -118,8 +134,7 @@ class Spec:
         return parts
 
 
-@dataclass(frozen=True)
-class Curve:
+class Curve(Record):
     """A computed schedule: row t of ``lr`` is the rate for update t (see the README's convention).
 
     ``series`` holds further columns aligned with ``lr`` ("momentum", "metric"). ``framework``
@@ -129,19 +144,39 @@ class Curve:
     was asked for, as a default label says it (``cosine t_max=295 + warm-up 5``), whatever the label.
     """
 
+    __slots__ = (
+        "label", "schedule", "params", "lr", "series", "annotations", "steps_per_epoch", "warnings",
+        "framework", "origin", "row_unit", "derived", "description",
+    )
+    FIELDS = (
+        ("label", REQUIRED),
+        ("schedule", REQUIRED),
+        ("params", REQUIRED),
+        ("lr", REQUIRED),
+        ("series", Factory(dict)),
+        ("annotations", Factory(Annotations)),
+        ("steps_per_epoch", None),
+        ("warnings", ()),
+        ("framework", "torch"),
+        ("origin", ""),
+        ("row_unit", "step"),
+        ("derived", Factory(dict)),
+        ("description", ""),
+    )
+
     label: str
     schedule: str
     params: Mapping[str, Any]
     lr: np.ndarray
-    series: Mapping[str, np.ndarray] = field(default_factory=dict)
-    annotations: Annotations = field(default_factory=Annotations)
-    steps_per_epoch: int | None = None
-    warnings: tuple[str, ...] = ()
-    framework: str = "torch"
-    origin: str = ""
-    row_unit: str = "step"
-    derived: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
+    series: Mapping[str, np.ndarray]
+    annotations: Annotations
+    steps_per_epoch: int | None
+    warnings: tuple[str, ...]
+    framework: str
+    origin: str
+    row_unit: str
+    derived: Mapping[str, Any]
+    description: str
 
     def __len__(self) -> int:
         return len(self.lr)
@@ -208,9 +243,11 @@ def build_spec(
     return _build(schedule_name, raw, naming, base_dir, None)
 
 
-@dataclass(frozen=True)
-class _Parent:
+class _Parent(Record):
     """What a schedule inside a composite takes from it."""
+
+    __slots__ = ("lr", "steps_per_epoch", "depth")
+    FIELDS = (("lr", REQUIRED), ("steps_per_epoch", REQUIRED), ("depth", REQUIRED))
 
     lr: float | None
     steps_per_epoch: int | None

@@ -7,11 +7,10 @@ schedules. Everything else about a schedule is on its own registry entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import REQUIRED, Record
 
 
-@dataclass(frozen=True)
-class Framework:
+class Framework(Record):
     """A library whose schedules lrplot reproduces.
 
     - ``name``: the command word and YAML prefix (``lrplot hf cosine``, ``type: hf.cosine``).
@@ -32,6 +31,27 @@ class Framework:
       then reads it with its ``read_config(document, overrides)``.
     """
 
+    __slots__ = (
+        "name", "library", "version", "title", "package", "index", "precision", "aliases", "warmup",
+        "factory", "factory_signature", "factory_kwargs", "module_aliases", "config_keys",
+    )
+    FIELDS = (
+        ("name", REQUIRED),
+        ("library", REQUIRED),
+        ("version", REQUIRED),
+        ("title", REQUIRED),
+        ("package", REQUIRED),
+        ("index", REQUIRED),
+        ("precision", REQUIRED),
+        ("aliases", ()),
+        ("warmup", False),
+        ("factory", ""),
+        ("factory_signature", ()),
+        ("factory_kwargs", ()),
+        ("module_aliases", ()),
+        ("config_keys", ()),
+    )
+
     name: str
     library: str
     version: str
@@ -39,13 +59,13 @@ class Framework:
     package: str
     index: str
     precision: str
-    aliases: tuple[str, ...] = ()
-    warmup: bool = False
-    factory: str = ""
-    factory_signature: tuple[str, ...] = ()
-    factory_kwargs: tuple[str, ...] = ()
-    module_aliases: tuple[str, ...] = ()
-    config_keys: tuple[str, ...] = ()
+    aliases: tuple[str, ...]
+    warmup: bool
+    factory: str
+    factory_signature: tuple[str, ...]
+    factory_kwargs: tuple[str, ...]
+    module_aliases: tuple[str, ...]
+    config_keys: tuple[str, ...]
 
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from lrplot.records import REQUIRED, Record
+
 from .engine import Curve, available_memory
 from .errors import InputError
 from .registry import Annotations, closest
@@ -749,18 +751,22 @@ def _kind(value: Any) -> str:
 # --- a log as a curve ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LogSpec:
+class LogSpec(Record):
     """A validated request to draw a log: the log read, the metric to show, and the options a
-    schedule's spec has (label, steps, steps per epoch). What ``compare`` takes as ``"log FILE"``."""
+    schedule's spec has (label, steps, steps per epoch). What ``compare`` takes as ``"log FILE"``;
+    a record like a schedule's Spec, so that what labels specs labels it too."""
+
+    __slots__ = ("log", "metric", "label", "steps", "steps_per_epoch", "given", "schedule")
+    FIELDS = (("log", REQUIRED), ("metric", REQUIRED), ("label", REQUIRED), ("steps", REQUIRED),
+              ("steps_per_epoch", None), ("given", frozenset()), ("schedule", "log"))
 
     log: Log
     metric: str | None
     label: str
     steps: int
-    steps_per_epoch: int | None = None
-    given: frozenset[str] = frozenset()
-    schedule: str = "log"
+    steps_per_epoch: int | None
+    given: frozenset[str]
+    schedule: str
 
     @property
     def params(self) -> dict[str, Any]:

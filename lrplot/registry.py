@@ -6,27 +6,37 @@ import difflib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .params import Invalid, Param
+from .records import REQUIRED, Factory, Record
 
 
-@dataclass(frozen=True)
-class Phase:
+class Phase(Record):
     """A named stretch of a schedule, from step ``start`` to step ``end`` (torch's phase ends)."""
+
+    __slots__ = ("name", "start", "end")
+    FIELDS = (("name", REQUIRED), ("start", REQUIRED), ("end", REQUIRED))
 
     name: str
     start: float
     end: float
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Record):
     """Something that happened at one step, e.g. a plateau reduction: ``old`` -> ``new`` rate."""
+
+    __slots__ = ("step", "kind", "old", "new", "why")
+    FIELDS = (
+        ("step", REQUIRED),
+        ("kind", REQUIRED),
+        ("old", REQUIRED),
+        ("new", REQUIRED),
+        ("why", REQUIRED),
+    )
 
     step: int
     kind: str
@@ -35,29 +45,32 @@ class Event:
     why: str
 
 
-@dataclass(frozen=True)
-class Annotations:
+class Annotations(Record):
     """What a picture or table should point out beyond the curve itself."""
 
-    phases: tuple[Phase, ...] = ()
-    events: tuple[Event, ...] = ()
-    guides: Mapping[str, float] = field(default_factory=dict)
+    __slots__ = ("phases", "events", "guides")
+    FIELDS = (("phases", ()), ("events", ()), ("guides", Factory(dict)))
+
+    phases: tuple[Phase, ...]
+    events: tuple[Event, ...]
+    guides: Mapping[str, float]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Record):
     """What parameter resolution may need beyond the schedule's own parameters."""
 
-    steps_per_epoch: int | None = None
-    base_dir: Path | None = None
+    __slots__ = ("steps_per_epoch", "base_dir")
+    FIELDS = (("steps_per_epoch", None), ("base_dir", None))
+
+    steps_per_epoch: int | None
+    base_dir: Path | None
 
 
 # lr(t, **params) -> ndarray; each schedule module documents its formula on that function.
 ScheduleFn = Callable[..., np.ndarray]
 
 
-@dataclass(frozen=True)
-class Stepping:
+class Stepping(Record):
     """How torch's scheduler class moves the rate of an optimizer it may share with other
     schedulers: what composing schedules (sequential, chained, warm-up) needs beyond the curve.
 
@@ -84,18 +97,31 @@ class Stepping:
       in a chain they can cancel and the scan is refined in torch's order of operations.
     """
 
-    rule: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None
-    base_param: str | None = "lr"
-    sets_lr: str | None = None
-    sets_initial_lr: Callable[[Mapping[str, Any]], float] | None = None
-    refused: str = ""
-    factor: bool = False
-    flat_from: Callable[[Mapping[str, Any]], float] | None = None
-    pivots: Callable[[Mapping[str, Any]], bool] | None = None
+    __slots__ = (
+        "rule", "base_param", "sets_lr", "sets_initial_lr", "refused", "factor", "flat_from", "pivots",
+    )
+    FIELDS = (
+        ("rule", None),
+        ("base_param", "lr"),
+        ("sets_lr", None),
+        ("sets_initial_lr", None),
+        ("refused", ""),
+        ("factor", False),
+        ("flat_from", None),
+        ("pivots", None),
+    )
+
+    rule: Callable[..., tuple[np.ndarray, np.ndarray]] | None
+    base_param: str | None
+    sets_lr: str | None
+    sets_initial_lr: Callable[[Mapping[str, Any]], float] | None
+    refused: str
+    factor: bool
+    flat_from: Callable[[Mapping[str, Any]], float] | None
+    pivots: Callable[[Mapping[str, Any]], bool] | None
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Record):
     """A registered schedule: everything the engine, CLI, renderers, emitter and composer need to
     know about it. Identity is ``(framework, name)``; see :attr:`key`.
 
@@ -132,6 +158,42 @@ class Schedule:
       list of schedules); ``example`` is then a YAML mapping.
     """
 
+    __slots__ = (
+        "name", "origin", "summary", "params", "lr", "horizon", "example", "horizon_text", "framework",
+        "lr_range", "resolve", "limit", "extras", "extras_range", "annotate", "warn", "epoch_length",
+        "derived", "row_unit", "metric", "per_batch", "native", "stepping", "emit", "scaled",
+        "signature", "yaml_only",
+    )
+    FIELDS = (
+        ("name", REQUIRED),
+        ("origin", REQUIRED),
+        ("summary", REQUIRED),
+        ("params", REQUIRED),
+        ("lr", REQUIRED),
+        ("horizon", REQUIRED),
+        ("example", REQUIRED),
+        ("horizon_text", REQUIRED),
+        ("framework", "torch"),
+        ("lr_range", None),
+        ("resolve", None),
+        ("limit", None),
+        ("extras", None),
+        ("extras_range", None),
+        ("annotate", None),
+        ("warn", None),
+        ("epoch_length", None),
+        ("derived", None),
+        ("row_unit", "step"),
+        ("metric", None),
+        ("per_batch", False),
+        ("native", Factory(dict)),
+        ("stepping", None),
+        ("emit", None),
+        ("scaled", None),
+        ("signature", ()),
+        ("yaml_only", False),
+    )
+
     name: str
     origin: str
     summary: str
@@ -140,25 +202,25 @@ class Schedule:
     horizon: Callable[[Mapping[str, Any]], int]
     example: str
     horizon_text: str
-    framework: str = "torch"
-    lr_range: Callable[..., np.ndarray] | None = None
-    resolve: Callable[[dict[str, Any], Context], dict[str, Any]] | None = None
-    limit: Callable[[Mapping[str, Any]], tuple[int, Invalid] | None] | None = None
-    extras: Callable[..., dict[str, np.ndarray]] | None = None
-    extras_range: Callable[..., dict[str, np.ndarray]] | None = None
-    annotate: Callable[[Mapping[str, Any], int], Annotations] | None = None
-    warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None = None
-    epoch_length: Callable[[Mapping[str, Any]], int | None] | None = None
-    derived: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
-    row_unit: str = "step"
-    metric: str | None = None
-    per_batch: bool = False
-    native: Mapping[str, str] = field(default_factory=dict)
-    stepping: Stepping | None = None
-    emit: Callable[[Mapping[str, Any], int, str], str] | None = None
-    scaled: Callable[[int], dict[str, Any]] | None = None
-    signature: tuple[str, ...] = ()
-    yaml_only: bool = False
+    framework: str
+    lr_range: Callable[..., np.ndarray] | None
+    resolve: Callable[[dict[str, Any], Context], dict[str, Any]] | None
+    limit: Callable[[Mapping[str, Any]], tuple[int, Invalid] | None] | None
+    extras: Callable[..., dict[str, np.ndarray]] | None
+    extras_range: Callable[..., dict[str, np.ndarray]] | None
+    annotate: Callable[[Mapping[str, Any], int], Annotations] | None
+    warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None
+    epoch_length: Callable[[Mapping[str, Any]], int | None] | None
+    derived: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None
+    row_unit: str
+    metric: str | None
+    per_batch: bool
+    native: Mapping[str, str]
+    stepping: Stepping | None
+    emit: Callable[[Mapping[str, Any], int, str], str] | None
+    scaled: Callable[[int], dict[str, Any]] | None
+    signature: tuple[str, ...]
+    yaml_only: bool
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -78,7 +78,8 @@ def stored() -> list[str]:
 def table_text(curves: list[Curve], **options) -> str:
     """The table as the CLI prints it, on a 100-column terminal without colour."""
     out = io.StringIO()
-    console = Console(file=out, width=100, highlight=False, soft_wrap=False, color_system=None)
+    console = Console(file=out, width=100, highlight=False, soft_wrap=False, markup=False, emoji=False,
+                      color_system=None)
     console.print(render_table(curves, **options), crop=False)
     return out.getvalue()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -19,6 +18,7 @@ from rich.cells import cell_len
 
 import lrplot
 from lrplot.engine import Curve
+from lrplot.records import replace
 from lrplot.registry import Annotations, Phase
 from lrplot.render.chart import column_spans, default_height, render_chart, terminal_size
 from tests import snapshots

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tracemalloc
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +22,7 @@ from hypothesis.extra.numpy import arrays
 from matplotlib.colors import to_rgb
 
 import lrplot
+from lrplot.records import replace
 from lrplot.render import plot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -104,7 +104,7 @@ def train_positions(g: np.ndarray, *, n_epoch: int, steps_per_epoch: int) -> np.
     bad = (j >= 2) & ~(pos <= top)
     if bad.any():
         d = 1.0 / (per_epoch * epochs)
-        for e in np.unique(epoch[bad]).tolist():
+        for e in sorted(set(epoch[bad].tolist())):  # not np.unique: it imports numpy.ma (~6 ms)
             rows = bad & (epoch == e)
             walked = _walk(e / epochs, d, int(j[rows].max()) + 1)
             pos[rows] = walked[j[rows].astype(np.int64)]
