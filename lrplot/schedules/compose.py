@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
 import numpy as np
 
 from lrplot.params import IntegerList, Invalid, Real, Schedules
+from lrplot.records import REQUIRED, Record
 from lrplot.registry import Annotations, Context, Event, Phase, Schedule, _call, entry, register
 
 from . import _kernels
@@ -54,9 +54,11 @@ STEP, FIRST, RESTART = "step", "first", "restart"
 # --- the tree of schedules ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(Record):
     """One torch scheduler: a registered schedule with resolved parameters."""
+
+    __slots__ = ("name", "params", "label", "where")
+    FIELDS = (("name", REQUIRED), ("params", REQUIRED), ("label", REQUIRED), ("where", REQUIRED))
 
     name: str
     params: tuple[tuple[str, Any], ...]
@@ -64,20 +66,30 @@ class Leaf:
     where: str
 
 
-@dataclass(frozen=True)
-class Sequence:
+class Sequence(Record):
     """torch's SequentialLR; ``warm_up`` when it is a schedule's warm-up."""
+
+    __slots__ = ("children", "milestones", "label", "where", "warm_up")
+    FIELDS = (
+        ("children", REQUIRED),
+        ("milestones", REQUIRED),
+        ("label", REQUIRED),
+        ("where", REQUIRED),
+        ("warm_up", False),
+    )
 
     children: tuple[Node, ...]
     milestones: tuple[int, ...]
     label: str
     where: str
-    warm_up: bool = False
+    warm_up: bool
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(Record):
     """torch's ChainedScheduler."""
+
+    __slots__ = ("children", "label", "where")
+    FIELDS = (("children", REQUIRED), ("label", REQUIRED), ("where", REQUIRED))
 
     children: tuple[Node, ...]
     label: str
@@ -251,7 +263,8 @@ def limit(node: Node) -> tuple[int, Invalid] | None:
 
 
 # Plain classes with slots, not dataclasses: these are built for every composite, and defining
-# six dataclasses would add ~1.5 ms to every start of the command line, which imports this module.
+# six dataclasses would add ~1.5 ms to every start of the command line, which imports this module
+# (the tree's nodes above are lrplot.records' records, for the same reason).
 
 
 class _Optimizer:
@@ -898,15 +911,23 @@ def _warm_ups(node: Node) -> list[Sequence]:
 # --- the registered composites ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Composite:
+class _Composite(Record):
     """A composite's own parameters as a spec-like object, for :func:`node_of`."""
+
+    __slots__ = ("schedule", "params", "label", "warmup_steps", "warmup_start_factor")
+    FIELDS = (
+        ("schedule", REQUIRED),
+        ("params", REQUIRED),
+        ("label", None),
+        ("warmup_steps", None),
+        ("warmup_start_factor", None),
+    )
 
     schedule: str
     params: Mapping[str, Any]
-    label: str | None = None
-    warmup_steps: int | None = None
-    warmup_start_factor: float | None = None
+    label: str | None
+    warmup_steps: int | None
+    warmup_start_factor: float | None
 
 
 def _node(name: str, params: Mapping[str, Any]) -> Node:

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lrplot.params import Choice, Integer, IntegerList, Invalid, Param, Real, Series, Switch, Text, show
+from lrplot.records import REQUIRED, Record, replace
 from lrplot.registry import Annotations, Context, Event, Phase, Schedule, register
 
 from . import _kernels
@@ -281,15 +281,23 @@ def _uniform_noise(seeds: np.ndarray, pct: float) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class Noise:
+class Noise(Record):
     """timm's noise: at step t within ``range_t``, the rate v becomes ``v + v * noise(t)``."""
+
+    __slots__ = ("range_t", "pct", "std", "seed", "kind")
+    FIELDS = (
+        ("range_t", REQUIRED),
+        ("pct", REQUIRED),
+        ("std", REQUIRED),
+        ("seed", REQUIRED),
+        ("kind", "normal"),
+    )
 
     range_t: tuple[float, ...]
     pct: float
     std: float
     seed: int
-    kind: str = "normal"
+    kind: str
 
     def rows(self, first: int, n: int) -> slice:
         """The rows of steps first..first+n-1 that get noise (from 1 on: row 0 is construction)."""
@@ -356,9 +364,11 @@ _NEAR = 1e-12
 _SEGMENTS = 4096
 
 
-@dataclass(frozen=True)
-class Warmup:
+class Warmup(Record):
     """timm's warm-up: ``warmup_lr_init + t * s`` for t < warmup_t, s = (target - init) / warmup_t."""
+
+    __slots__ = ("warmup_t", "warmup_lr_init", "prefix")
+    FIELDS = (("warmup_t", REQUIRED), ("warmup_lr_init", REQUIRED), ("prefix", REQUIRED))
 
     warmup_t: int
     warmup_lr_init: float
@@ -430,8 +440,7 @@ class Timm:
         return float(self.at(np.array([float(t)]))[0])
 
 
-@dataclass(frozen=True)
-class Cycles(Timm):
+class Cycles(Timm, Record):
     """CosineLRScheduler, TanhLRScheduler and PolyLRScheduler: cycles of one shape, cycle i
     lasting t_i = t_initial·cycle_mul^i steps and peaking at lr·cycle_decay^i; from cycle
     cycle_limit on, lr_min. With the position tc in the cycle (tc / t_i = r):
@@ -440,6 +449,26 @@ class Cycles(Timm):
     - tanh:   lr_min + 0.5·(lr_max − lr_min)·(1 − tanh(lb·(1 − r) + ub·r))
     - poly:   lr_min + (lr_max − lr_min)·(1 − tc^k / t_i^k)^power
     """
+
+    __slots__ = (
+        "shape", "lr", "t_initial", "lr_min", "cycle_mul", "cycle_decay", "cycle_limit", "warmup",
+        "noise", "k_decay", "lb", "ub", "power",
+    )
+    FIELDS = (
+        ("shape", REQUIRED),
+        ("lr", REQUIRED),
+        ("t_initial", REQUIRED),
+        ("lr_min", REQUIRED),
+        ("cycle_mul", REQUIRED),
+        ("cycle_decay", REQUIRED),
+        ("cycle_limit", REQUIRED),
+        ("warmup", REQUIRED),
+        ("noise", REQUIRED),
+        ("k_decay", 1.0),
+        ("lb", -7.0),
+        ("ub", 3.0),
+        ("power", 0.5),
+    )
 
     shape: str
     lr: float
@@ -450,10 +479,10 @@ class Cycles(Timm):
     cycle_limit: int
     warmup: Warmup
     noise: Noise | None
-    k_decay: float = 1.0
-    lb: float = -7.0
-    ub: float = 3.0
-    power: float = 0.5
+    k_decay: float
+    lb: float
+    ub: float
+    power: float
 
     # -- timm's cycle arithmetic
 
@@ -806,9 +835,17 @@ def _tanh_fall(out: np.ndarray, first: float, span: float, lb: float, ub: float,
     return out
 
 
-@dataclass(frozen=True)
-class Steps(Timm):
+class Steps(Timm, Record):
     """StepLRScheduler: lr · decay_rate^(tt // decay_t)."""
+
+    __slots__ = ("lr", "decay_t", "decay_rate", "warmup", "noise")
+    FIELDS = (
+        ("lr", REQUIRED),
+        ("decay_t", REQUIRED),
+        ("decay_rate", REQUIRED),
+        ("warmup", REQUIRED),
+        ("noise", REQUIRED),
+    )
 
     lr: float
     decay_t: float
@@ -838,9 +875,17 @@ class Steps(Timm):
         return out
 
 
-@dataclass(frozen=True)
-class MultiSteps(Timm):
+class MultiSteps(Timm, Record):
     """MultiStepLRScheduler: lr · decay_rate^(milestones <= tt + 1): each decays a step early."""
+
+    __slots__ = ("lr", "decay_t", "decay_rate", "warmup", "noise")
+    FIELDS = (
+        ("lr", REQUIRED),
+        ("decay_t", REQUIRED),
+        ("decay_rate", REQUIRED),
+        ("warmup", REQUIRED),
+        ("noise", REQUIRED),
+    )
 
     lr: float
     decay_t: tuple[int, ...]
@@ -906,10 +951,26 @@ def _plateau_scan(metrics: series.MetricSeries, start: int, lr: float, mode: str
     return changes, levels, tuple(events)
 
 
-@dataclass(frozen=True)
-class Plateau(Timm):
+class Plateau(Timm, Record):
     """PlateauLRScheduler: its warm-up for epochs t <= warmup_t, then torch's ReduceLROnPlateau
     on the rate the warm-up left (fed the metrics from epoch warmup_t on), noise on top of it."""
+
+    __slots__ = (
+        "lr", "metrics", "decay_rate", "patience_t", "threshold", "cooldown_t", "lr_min", "mode",
+        "warmup", "noise",
+    )
+    FIELDS = (
+        ("lr", REQUIRED),
+        ("metrics", REQUIRED),
+        ("decay_rate", REQUIRED),
+        ("patience_t", REQUIRED),
+        ("threshold", REQUIRED),
+        ("cooldown_t", REQUIRED),
+        ("lr_min", REQUIRED),
+        ("mode", REQUIRED),
+        ("warmup", REQUIRED),
+        ("noise", REQUIRED),
+    )
 
     lr: float
     metrics: Any
@@ -1085,8 +1146,6 @@ SLOW_NOISE = 100
 
 
 def _quiet(scheduler: Timm) -> Timm:
-    from dataclasses import replace
-
     return replace(scheduler, noise=None)
 
 
@@ -1488,11 +1547,21 @@ CLASSES = {"cosine": "CosineLRScheduler", "tanh": "TanhLRScheduler", "step": "St
 FACTORY_NAMES = {"lr_min": "min_lr", "noise_range_t": "noise"}
 
 
-@dataclass(frozen=True, eq=False)
-class Factory:
+class Factory(Record):
     """What create_scheduler_v2 builds: the scheduler ``kind`` (a constructor entry: 'constant'
     is a StepLRScheduler) with that entry's parameters ``inner``, and the ``num_epochs`` it
     returns; ``rows`` is the length of that training run in steps (epochs, or updates)."""
+
+    __slots__ = ("sched", "kind", "inner", "num_epochs", "per_epoch", "cooldown_t", "rows")
+    FIELDS = (
+        ("sched", REQUIRED),
+        ("kind", REQUIRED),
+        ("inner", REQUIRED),
+        ("num_epochs", REQUIRED),
+        ("per_epoch", REQUIRED),
+        ("cooldown_t", REQUIRED),
+        ("rows", REQUIRED),
+    )
 
     sched: str
     kind: str
