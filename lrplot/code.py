@@ -107,6 +107,8 @@ def read(source: str, settings: Mapping[str, str], lr: float | None = None) -> l
 
 def _text_of(source: str) -> tuple[str, str, bool]:
     if source.endswith(".py") and "\n" not in source and "(" not in source:
+        if "\0" in source:  # the operating system takes no NUL byte in a file name
+            raise CodeError(f"{source!r} is not a file name: it holds a NUL byte")
         path = Path(source)
         try:
             size = path.stat().st_size

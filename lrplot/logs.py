@@ -145,6 +145,8 @@ def read(path: str | Path, rate: str | None = None, metrics: Sequence[str] = (),
     content: its rate (``rate``: the column or tag; default the one rate it holds) and
     ``metrics``."""
     shown, target = str(path), _resolve(path, base_dir)
+    if "\0" in shown:  # the operating system takes no NUL byte in a file name
+        raise InputError(f"{WHAT} {shown!r} is not a file name: it holds a NUL byte")
     if target.is_dir():
         return _read_folder(shown, target, rate, metrics)
     head = _head(target, shown)
@@ -187,12 +189,12 @@ def is_event_data(head: bytes) -> bool:
 
 def is_log_path(path: Path) -> bool:
     """Whether ``path`` is a log only this module reads (a run folder, an event file)."""
-    if path.is_dir():
-        return True
     try:
+        if path.is_dir():
+            return True
         with path.open("rb") as handle:
             return is_event_data(handle.read(64)) or path.name.startswith(EVENTS)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the name (read_text says so)
         return False
 
 

@@ -23,6 +23,8 @@ def read_text(
         raise error(f"{what} {shown} cannot be read: permission denied") from None
     except OSError as exc:
         raise error(f"{what} {shown} cannot be read: {exc.strerror or exc}") from None
+    except ValueError:  # the operating system takes no NUL byte in a file name
+        raise error(f"{what} {shown!r} is not a file name: it holds a NUL byte") from None
     if len(data) > limit:
         raise error(f"{what} {shown} is larger than {limit >> 20:,} MiB")
     if not data.strip():

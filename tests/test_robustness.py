@@ -361,3 +361,17 @@ def test_steps_is_a_window_onto_the_warm_up():
     assert float(rows[0][1]) == 1e-3 / 3
     assert float(rows[1][1]) > float(rows[0][1])
     assert "the warm-up is cut off after 50 of its 100 steps" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["plateau", "--metrics", "a\0.csv"],
+    ["run", "a\0.yaml"],
+    ["log", "a\0.json"],
+    ["check", "a\0.json", "cosine --t-max 3"],
+    ["code", "a\0.py"],
+    ["cosine", "--t-max", "3", "-o", "a\0.csv"],
+])
+def test_a_nul_byte_in_a_file_name_is_one_clean_line(args):
+    result = run_cli(args)
+    assert result.code in (1, 2) and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "is not a file name: it holds a NUL byte" in result.stderr

@@ -50,6 +50,8 @@ def parse_targets(paths: Sequence[str], flag: str = "-o", terminal: bool = False
         else:
             if not raw.strip():
                 raise UsageError(f"{flag} needs a file path, got an empty string")
+            if "\0" in raw:  # the operating system takes no NUL byte in a file name
+                raise UsageError(f"{flag} {raw!r} is not a file name: it holds a NUL byte")
             path = Path(raw)
             if path.is_dir():
                 raise UsageError(f"{flag} {raw} is a directory; give a file name inside it")
