@@ -200,6 +200,20 @@ def sgdr_cases() -> Iterator[Case]:
         yield f"sgdr/{index}", "optax.sgdr", {"cosine_kwargs": kwargs}, rows
 
 
+def join_cases() -> Iterator[Case]:
+    linear = {"type": "optax.linear", "init_value": 0.0, "end_value": 0.1, "transition_steps": 10}
+    cosine = {"type": "optax.cosine_decay", "init_value": 0.1, "decay_steps": 40, "alpha": 0.05}
+    stairs = {"type": "optax.exponential_decay", "init_value": 0.05, "transition_steps": 7, "decay_rate": 0.5,
+              "staircase": True}
+    for index, (pieces, boundaries) in enumerate([
+        ([linear, cosine], [10]),
+        ([linear, stairs, cosine], [10, 30]),
+        ([cosine, linear, stairs], [25, 15]),  # not increasing: optax's order decides
+        ([stairs], []),
+    ]):
+        yield f"join/{index}", "optax.join_schedules", {"schedules": pieces, "boundaries": boundaries}, 70
+
+
 def all_cases() -> Iterator[Case]:
     yield from constant_cases()
     yield from transition_cases()
@@ -209,6 +223,7 @@ def all_cases() -> Iterator[Case]:
     yield from warmup_cases()
     yield from onecycle_cases()
     yield from sgdr_cases()
+    yield from join_cases()
 
 
 def build() -> dict[str, Any]:

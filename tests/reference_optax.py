@@ -35,6 +35,7 @@ FUNCTIONS = {
     "warmup-exponential-decay": "warmup_exponential_decay_schedule",
     "linear-onecycle": "linear_onecycle_schedule",
     "cosine-onecycle": "cosine_onecycle_schedule",
+    "join-schedules": "join_schedules",
     "sgdr": "sgdr_schedule",
 }
 # Every evaluation runs on a count array of one of a few lengths: jax compiles each operation once
@@ -68,6 +69,11 @@ def optax_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
             value = {int(step): float(scale) for step, scale in dict(value).items()}
         elif name == "cosine_kwargs":
             value = [dict(cycle) for cycle in value]
+        elif name == "schedules":  # join_schedules' pieces, each built by optax from its mapping
+            import optax
+
+            value = [getattr(optax, FUNCTIONS[child["type"].split(".", 1)[1].replace("_", "-")])(
+                **optax_kwargs({k: v for k, v in child.items() if k != "type"})) for child in value]
         out[name] = value
     return out
 

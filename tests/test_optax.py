@@ -34,7 +34,8 @@ from tests.reference_optax import FLOAT32_EPS, optax_rows, precision, scale_of, 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "optax.json").read_text())
 CASES = GOLDEN["cases"]
 SCHEDULES = schedules_of("optax")
-NAMES = list(SCHEDULES)
+# join-schedules (a composite of these) has tests of its own, at the end.
+NAMES = [name for name in SCHEDULES if name != "join-schedules"]
 COMMANDS = [name for name, s in SCHEDULES.items() if not s.yaml_only]
 # lrplot against optax in float64: at most this much of the curve's scale (max |lr|).
 X64_TOLERANCE = 1e-12
@@ -822,3 +823,69 @@ def test_emitted_script_reproduces_the_curve(name, params, optax, tmp_path):
     f32 = np.array(_run_script(script, x64=False))
     expected = float32_expected(name, body, got.lr)
     assert np.all(np.abs(expected - f32) <= float32_tolerance(name, body, got.lr))
+
+
+# --- join_schedules -----------------------------------------------------------------------------
+
+JOIN_PIECES = {
+    "linear": ("linear_schedule", {"init_value": 0.0, "end_value": 1e-3, "transition_steps": 100}),
+    "cosine_decay": ("cosine_decay_schedule", {"init_value": 1e-3, "decay_steps": 900, "alpha": 0.1}),
+    "exponential_decay": ("exponential_decay", {"init_value": 5e-4, "transition_steps": 50, "decay_rate": 0.5,
+                                                "staircase": True}),
+    "constant": ("constant_schedule", {"value": 2e-4}),
+}
+
+
+@pytest.mark.parametrize("pieces,boundaries", [
+    (["linear", "cosine_decay"], [100]),
+    (["linear", "exponential_decay", "constant"], [100, 400]),
+    (["constant", "linear"], [0]),
+    (["cosine_decay", "linear", "constant"], [300, 200]),  # not increasing: optax's order decides
+])
+def test_join_schedules_is_optax_join_schedules(pieces, boundaries, optax, tmp_path):
+    import jax
+    import jax.numpy as jnp
+
+    n = 1200
+    config = tmp_path / "join.yaml"
+    children = [{"type": f"optax.{p}", **JOIN_PIECES[p][1]} for p in pieces]
+    config.write_text(json.dumps({"schedules": [{"type": "optax.join_schedules", "boundaries": boundaries,
+                                                 "schedules": children}]}))
+    result = run_cli(["run", str(config), "--steps", str(n), "-o", "-"])
+    assert result.code == 0, result.stderr
+    ours = np.array([float(r[1]) for r in list(csv.reader(io.StringIO(result.stdout)))[1:]])
+    with precision(True):
+        fns = [getattr(optax, JOIN_PIECES[p][0])(**JOIN_PIECES[p][1]) for p in pieces]
+        joined = optax.join_schedules(fns, boundaries)
+        theirs = np.array([float(joined(jnp.asarray(s))) for s in range(n)])
+    assert np.max(np.abs(ours - theirs)) <= 1e-12 * np.max(np.abs(theirs))
+    assert ("not increasing" in result.stderr) == (boundaries != sorted(boundaries))
+    del jax
+
+
+def test_join_schedules_through_code_and_emit(optax):
+    source = ("optax.join_schedules([optax.linear_schedule(0.0, 1e-3, 100), "
+              "optax.cosine_decay_schedule(1e-3, 900)], [100])")
+    ours = run_cli(["code", source, "-o", "-"])
+    assert ours.code == 0, ours.stderr
+    emitted = run_cli(["code", source, "--emit", "optax"])
+    assert "optax.join_schedules(" in emitted.stdout
+    namespace: dict[str, Any] = {}
+    with precision(True):
+        exec(compile(emitted.stdout, "<emitted>", "exec"), namespace)
+    rows = [float(r[1]) for r in list(csv.reader(io.StringIO(ours.stdout)))[1:]]
+    assert np.max(np.abs(np.array(namespace["lrs"]) - np.array(rows))) <= 1e-12 * max(rows)
+
+
+def test_join_schedules_refuses_other_frameworks_and_missing_boundaries(tmp_path):
+    config = tmp_path / "join.yaml"
+    config.write_text(json.dumps({"schedules": [{"type": "optax.join_schedules", "boundaries": [10],
+                                                 "schedules": [{"type": "optax.constant", "value": 1.0},
+                                                               {"type": "cosine", "t_max": 10}]}]}))
+    result = run_cli(["run", str(config)])
+    assert result.code == 1 and "join_schedules joins optax schedules" in result.stderr
+    config.write_text(json.dumps({"schedules": [{"type": "optax.join_schedules", "boundaries": [],
+                                                 "schedules": [{"type": "optax.constant", "value": 1.0},
+                                                               {"type": "optax.constant", "value": 2.0}]}]}))
+    result = run_cli(["run", str(config)])
+    assert result.code == 1 and "boundaries needs 1 value for 2 schedules" in result.stderr

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.params import Choice, Integer, Invalid, Param, Real, Switch, literal, show
-from lrplot.registry import Annotations, Context, Phase, Schedule, register
+from lrplot.params import Choice, Integer, IntegerList, Invalid, Param, Real, Schedules, Switch, literal, show
+from lrplot.registry import Annotations, Context, Phase, Schedule, entry, register
 
 from . import _kernels
 
@@ -1090,37 +1090,48 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
+def _arguments(schedule_params: tuple[Param, ...], params: Mapping[str, Any]) -> list[str]:
+    """``name=value`` for each required argument and each one that differs from its default."""
+    arguments = []
+    for param in schedule_params:
+        value = params.get(param.name)
+        if value is not None and (param.required or value != param.default):
+            arguments.append(f"{param.name}={_literal(value)}")
+    return arguments
+
+
+def _script(call: str, rows: int, label: str, function: str) -> str:
+    """A script around ``call`` (which binds ``schedule``) that prints the rate of every row."""
+    return "\n".join([
+        f"# {label}: optax.{function}; row t is schedule(t), the rate of update t.",
+        "# optax evaluates in float32 unless jax_enable_x64 is set; lrplot's numbers are float64,",
+        "# which this script prints when run with JAX_ENABLE_X64=1 (or after",
+        "# jax.config.update(\"jax_enable_x64\", True)).",
+        "import jax",
+        "import jax.numpy as jnp",
+        "import optax",
+        "",
+        call,
+        "# Step counts as the optimizer's (an int32; int64 with x64, where an int32 count would keep",
+        "# parts of some schedules in float32); vmap evaluates the schedule at every count (the",
+        "# piecewise schedules take one count at a time).",
+        f"steps = jnp.arange({rows})",
+        "lrs = [float(v) for v in jax.vmap(schedule)(steps)]",
+        "for lr in lrs:",
+        "    print(repr(lr))",
+        "",
+    ])
+
+
 def _emitter(
     schedule_params: tuple[Param, ...], function: str
 ) -> Callable[[Mapping[str, Any], int, str], str]:
     def emit(params: Mapping[str, Any], rows: int, label: str) -> str:
-        arguments = []
-        for param in schedule_params:
-            value = params.get(param.name)
-            if value is not None and (param.required or value != param.default):
-                arguments.append(f"{param.name}={_literal(value)}")
+        arguments = _arguments(schedule_params, params)
         call = f"schedule = optax.{function}({', '.join(arguments)})"
         if len(call) > WIDTH:
             call = "\n".join([f"schedule = optax.{function}(", *(f"    {a}," for a in arguments), ")"])
-        return "\n".join([
-            f"# {label}: optax.{function}; row t is schedule(t), the rate of update t.",
-            "# optax evaluates in float32 unless jax_enable_x64 is set; lrplot's numbers are float64,",
-            "# which this script prints when run with JAX_ENABLE_X64=1 (or after",
-            "# jax.config.update(\"jax_enable_x64\", True)).",
-            "import jax",
-            "import jax.numpy as jnp",
-            "import optax",
-            "",
-            call,
-            "# Step counts as the optimizer's (an int32; int64 with x64, where an int32 count would keep",
-            "# parts of some schedules in float32); vmap evaluates the schedule at every count (the",
-            "# piecewise schedules take one count at a time).",
-            f"steps = jnp.arange({rows})",
-            "lrs = [float(v) for v in jax.vmap(schedule)(steps)]",
-            "for lr in lrs:",
-            "    print(repr(lr))",
-            "",
-        ])
+        return _script(call, rows, label, function)
 
     return emit
 
@@ -1467,3 +1478,109 @@ SGDR = _register(
     ], "steps": n},
     yaml_only=True,
 )
+
+
+# --- join_schedules: optax's own composite ------------------------------------------------------
+
+
+def join_schedules(t: np.ndarray, *, schedules: tuple[Any, ...], boundaries: tuple[int, ...]) -> np.ndarray:
+    """optax.join_schedules(schedules, boundaries): schedule 0 below boundaries[0], then schedule
+    i (i >= 1) from boundaries[i − 1] on, each from its own step 0: ``schedule_i(t − b_{i−1})``
+    (optax's ``where(step < b, output, next(step − b))``, boundary by boundary)."""
+    pieces = [_piece_of(spec) for spec in schedules]
+    return _join(t, pieces, list(boundaries))
+
+
+def join_schedules_range(first: int, n: int, *, schedules: tuple[Any, ...],
+                         boundaries: tuple[int, ...]) -> np.ndarray:
+    """:func:`join_schedules` at rows first..first+n−1: each piece's run of rows by its own fast
+    route (Schedule.rows)."""
+
+    def piece(spec: Any) -> RangeFn:
+        schedule = entry(spec.schedule)
+
+        def write(a: int, m: int, rows: np.ndarray) -> None:
+            rows[:] = schedule.rows(a, m, spec.params)
+
+        return write
+
+    return _join_range(first, n, [piece(spec) for spec in schedules], list(boundaries))
+
+
+def _piece_of(spec: Any) -> Fn:
+    """A validated child spec as a function of its own steps."""
+    schedule = entry(spec.schedule)
+    return lambda s: schedule.curve(_steps(s), spec.params)
+
+
+class Boundaries(IntegerList):
+    """IntegerList that also takes an empty list: a join of one schedule has no boundary."""
+
+    def parse(self, raw: Any) -> tuple[int, ...]:
+        if isinstance(raw, (list, tuple)) and not raw:
+            return ()
+        return super().parse(raw)
+
+
+def _join_call(params: Mapping[str, Any]) -> str:
+    """``schedule = optax.join_schedules([...], [...])`` with each piece's own call."""
+    pieces = []
+    for spec in params["schedules"]:
+        schedule = entry(spec.schedule)
+        pieces.append(f"optax.{schedule.origin_name}({', '.join(_arguments(schedule.params, spec.params))})")
+    boundaries = _literal(list(params["boundaries"] or ()))
+    lines = ["schedule = optax.join_schedules(", "    [", *(f"        {p}," for p in pieces), "    ],"]
+    return "\n".join([*lines, f"    {boundaries},", ")"])
+
+
+def _resolve_join(params: dict[str, Any], context: Context) -> dict[str, Any]:
+    """Every piece is an optax schedule, and there is one boundary between each two."""
+    children, boundaries = params["schedules"], params["boundaries"] or ()
+    for index, child in enumerate(children):
+        if entry(child.schedule).framework != FRAMEWORK:
+            raise Invalid(f"{{}}[{index}] is {literal(child.schedule)}: join_schedules joins optax "
+                          "schedules (functions of the step), not another framework's", "schedules")
+    if len(boundaries) != len(children) - 1:
+        raise Invalid(f"{{}} needs {len(children) - 1} value{'s' if len(children) != 2 else ''} for "
+                      f"{len(children)} schedules (optax zips them and would drop the rest), got "
+                      f"{len(boundaries)}", "boundaries")
+    return params
+
+
+def _join_warnings(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    boundaries = list(params["boundaries"] or ())
+    found = _float32_count(n)
+    if boundaries == sorted(boundaries):
+        return found
+    return (f"boundaries {','.join(map(str, boundaries))} are not increasing: optax applies them in order, "
+            "so a later, lower boundary hides every piece before it from its step on", *found)
+
+
+JOIN_PARAMS = (
+    Schedules("schedules", "The optax schedules, each a mapping with a type (optax.NAME) and its "
+              "parameters; each starts from its own step 0 at its boundary.", required=True),
+    Boundaries("boundaries", "The step at which each schedule after the first takes over.", ge=0),
+)
+JOIN = register(Schedule(
+    name="join-schedules",
+    framework=FRAMEWORK,
+    origin="optax.join_schedules",
+    summary="optax schedules one after another, each from its own step 0 at its boundary.",
+    params=JOIN_PARAMS,
+    lr=join_schedules,
+    lr_range=join_schedules_range,
+    resolve=_resolve_join,
+    warn=_join_warnings,
+    horizon=lambda p: (max(p["boundaries"]) if p["boundaries"] else 0)
+    + entry(p["schedules"][-1].schedule).horizon(p["schedules"][-1].params),
+    horizon_text="the last boundary plus the last schedule's own rows",
+    example="{type: optax.join_schedules, boundaries: [100], schedules: [{type: optax.linear, "
+    "init_value: 0, end_value: 0.001, transition_steps: 100}, {type: optax.cosine_decay, "
+    "init_value: 0.001, decay_steps: 900}]}",
+    signature=("schedules", "boundaries"),
+    emit=lambda p, rows, label: _script(_join_call(p), rows, label, "join_schedules"),
+    scaled=lambda n: {"boundaries": [n // 10], "steps": n, "schedules": [
+        {"type": "optax.linear", "init_value": 0.0, "end_value": 1e-3, "transition_steps": n // 10},
+        {"type": "optax.cosine_decay", "init_value": 1e-3, "decay_steps": n - n // 10}]},
+    yaml_only=True,
+))
