@@ -76,6 +76,8 @@ RATE_NAMES = ("lr", "learning_rate", "learning-rate", "learningrate")
 RATE_PREFIXES = ("lr-", "lr_", "lr/")
 # Step columns, in the order they are preferred; those of transformers' callbacks count from 1.
 STEP_COLUMNS = ("step", "global_step", "train/global_step", "trainer/global_step", "_step")
+# The keys of a trainer_state.json entry that say when it was logged, not what.
+HF_CLOCK_KEYS = frozenset({"step", "epoch"})
 COUNTED_FROM_ONE = frozenset({"train/global_step"})
 EPOCH_COLUMN = "epoch"
 # Rows of a CSV log turned into columns at a time: fewer than the garbage collector's first
@@ -256,7 +258,7 @@ def hf_names(history: Sequence[Any]) -> list[str]:
     for entry in history:
         if isinstance(entry, dict):
             for key, value in entry.items():
-                if _is_number(value) and key not in ("step", "epoch"):
+                if _is_number(value) and key not in HF_CLOCK_KEYS:
                     names[key] = None
     return list(names)
 
@@ -411,7 +413,7 @@ def read_csv(text: str, shown: str, path: Path, rate: str | None = None,
         reader = csv.reader(io.StringIO(text))
         next(reader)
         columns = _columns(reader, header, step_name, wanted, epoch, shown)
-    lightning = step_name == "step" and rate_name.lower().startswith("lr-")
+    lightning = step_name == STEP_COLUMNS[0] and rate_name.lower().startswith("lr-")
     offset = -1 if step_name.lower() in COUNTED_FROM_ONE else 0
     kind = "lightning" if lightning else "csv"
     series = {}
