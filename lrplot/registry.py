@@ -280,25 +280,32 @@ def long_range(first: int, n: int) -> bool:
 
 
 def _call_range(fn: Callable[..., Any], first: int, n: int, params: Mapping[str, Any]) -> Any:
-    wanted = _keyword_names(fn)
-    return fn(first, n, **{k: v for k, v in params.items() if k in wanted})
+    return fn(first, n, **_arguments(fn, params))
 
 
 def _call(fn: Callable[..., Any], t: np.ndarray, params: Mapping[str, Any]) -> Any:
     """Call a schedule function with the parameters it declares (it need not take them all)."""
+    return fn(t, **_arguments(fn, params))
+
+
+def _arguments(fn: Callable[..., Any], params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parameters ``fn`` declares as keyword-only arguments, or all of them when it takes
+    ``**params`` (a fast route that hands them on whole)."""
     wanted = _keyword_names(fn)
-    return fn(t, **{k: v for k, v in params.items() if k in wanted})
+    return params if wanted is None else {k: v for k, v in params.items() if k in wanted}
 
 
-_KEYWORDS: dict[Callable[..., Any], frozenset[str]] = {}
+_KEYWORDS: dict[Callable[..., Any], frozenset[str] | None] = {}
 
 
-def _keyword_names(fn: Callable[..., Any]) -> frozenset[str]:
+def _keyword_names(fn: Callable[..., Any]) -> frozenset[str] | None:
+    """The keyword-only parameters of ``fn``; None when it takes ``**params``."""
     if fn not in _KEYWORDS:
-        sig = inspect.signature(fn)
-        _KEYWORDS[fn] = frozenset(
-            n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
-        )
+        parameters = inspect.signature(fn).parameters.values()
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+            _KEYWORDS[fn] = None
+        else:
+            _KEYWORDS[fn] = frozenset(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
     return _KEYWORDS[fn]
 
 

@@ -406,25 +406,10 @@ def reduce_on_plateau(
     return np.array(levels)[np.searchsorted(changes[1:-1], t, side="right")]
 
 
-def reduce_on_plateau_range(
-    first: int,
-    n: int,
-    *,
-    metrics: series.MetricSeries,
-    lr: float,
-    mode: str,
-    factor: float,
-    patience: int,
-    threshold: float,
-    threshold_mode: str,
-    cooldown: int,
-    min_lr: float,
-    eps: float,
-) -> np.ndarray:
-    """:func:`reduce_on_plateau` at epochs first..first+n-1: the scan's levels as pieces."""
-    changes, levels, _ = plateau_scan(
-        metrics, lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps
-    )
+def reduce_on_plateau_range(first: int, n: int, **params: Any) -> np.ndarray:
+    """:func:`reduce_on_plateau` at epochs first..first+n-1 (its parameters, ``params``): the
+    scan's levels as pieces."""
+    changes, levels, _ = _scan(params)
     bounds = [min(max(change - first, 0), n) for change in changes]
     bounds[0], bounds[-1] = 0, n
     return _kernels.pieces(n, bounds, levels)
