@@ -59,19 +59,15 @@ def cyclic(
     return base_lr + (max_lr - base_lr) * scale * _amplitude(t, cycle, mode, gamma)
 
 
-def cyclic_range(
-    first: int,
-    n: int,
-    *,
-    base_lr: float,
-    max_lr: float,
-    step_size_up: int,
-    step_size_down: int | None,
-    mode: str,
-    gamma: float,
-) -> np.ndarray:
-    """:func:`cyclic` at steps first..first+n-1, a run of cycles at a time (:func:`_wave`)."""
-    shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
+# The parameters that shape the triangle wave (and its amplitude), shared by rate and momentum.
+SHAPE = ("step_size_up", "step_size_down", "mode", "gamma")
+
+
+def cyclic_range(first: int, n: int, **params: Any) -> np.ndarray:
+    """:func:`cyclic` at steps first..first+n-1 (its parameters, ``params``), a run of cycles at a
+    time (:func:`_wave`)."""
+    shape = {key: params[key] for key in SHAPE}
+    base_lr, max_lr = params["base_lr"], params["max_lr"]
     return _wave(first, n, top=base_lr, height=max_lr - base_lr, sign=1.0, shape=shape,
                  plain=lambda steps: cyclic(steps, base_lr=base_lr, max_lr=max_lr, **shape))
 
@@ -95,25 +91,16 @@ def cyclic_momentum(
     return {"momentum": max_momentum - (max_momentum - base_momentum) * scale * amplitude}
 
 
-def cyclic_momentum_range(
-    first: int,
-    n: int,
-    *,
-    step_size_up: int,
-    step_size_down: int | None,
-    mode: str,
-    gamma: float,
-    cycle_momentum: bool,
-    base_momentum: float,
-    max_momentum: float,
-) -> dict[str, np.ndarray]:
-    """:func:`cyclic_momentum` at steps first..first+n-1, a run of cycles at a time."""
-    if not cycle_momentum:
+def cyclic_momentum_range(first: int, n: int, **params: Any) -> dict[str, np.ndarray]:
+    """:func:`cyclic_momentum` at steps first..first+n-1 (its parameters, ``params``), a run of
+    cycles at a time."""
+    if not params["cycle_momentum"]:
         return {}
-    shape = {"step_size_up": step_size_up, "step_size_down": step_size_down, "mode": mode, "gamma": gamma}
-    momentum = {"cycle_momentum": True, "base_momentum": base_momentum, "max_momentum": max_momentum}
+    shape = {key: params[key] for key in SHAPE}
+    low, high = params["base_momentum"], params["max_momentum"]
+    momentum = {"cycle_momentum": True, "base_momentum": low, "max_momentum": high}
     return {"momentum": _wave(
-        first, n, top=max_momentum, height=max_momentum - base_momentum, sign=-1.0, shape=shape,
+        first, n, top=high, height=high - low, sign=-1.0, shape=shape,
         plain=lambda steps: cyclic_momentum(steps, **shape, **momentum)["momentum"],
     )}
 

@@ -101,21 +101,16 @@ def one_cycle(
     return _piecewise(t, phase_ends(total_steps, pct_start, three_phase), values, anneal_strategy)
 
 
-def one_cycle_range(
-    first: int,
-    n: int,
-    *,
-    max_lr: float,
-    total_steps: int,
-    pct_start: float,
-    anneal_strategy: str,
-    div_factor: float,
-    final_div_factor: float,
-    three_phase: bool,
-) -> np.ndarray:
-    """:func:`one_cycle` at steps first..first+n-1, phase by phase (:func:`_by_phase`)."""
-    values = _rate_levels(max_lr, div_factor, final_div_factor, three_phase)
-    return _by_phase(first, n, phase_ends(total_steps, pct_start, three_phase), values, anneal_strategy)
+def one_cycle_range(first: int, n: int, **params: Any) -> np.ndarray:
+    """:func:`one_cycle` at steps first..first+n-1 (its parameters, ``params``), phase by phase
+    (:func:`_by_phase`)."""
+    values = _rate_levels(params["max_lr"], params["div_factor"], params["final_div_factor"],
+                          params["three_phase"])
+    return _by_phase(first, n, _ends(params), values, params["anneal_strategy"])
+
+
+def _ends(params: Mapping[str, Any]) -> list[float]:
+    return phase_ends(params["total_steps"], params["pct_start"], params["three_phase"])
 
 
 def _rate_levels(max_lr: float, div_factor: float, final_div_factor: float, three_phase: bool) -> list[float]:
@@ -150,24 +145,13 @@ def one_cycle_momentum(
                                    anneal_strategy)}
 
 
-def one_cycle_momentum_range(
-    first: int,
-    n: int,
-    *,
-    total_steps: int,
-    pct_start: float,
-    anneal_strategy: str,
-    three_phase: bool,
-    cycle_momentum: bool,
-    base_momentum: float,
-    max_momentum: float,
-) -> dict[str, np.ndarray]:
-    """:func:`one_cycle_momentum` at steps first..first+n-1, phase by phase."""
-    if not cycle_momentum:
+def one_cycle_momentum_range(first: int, n: int, **params: Any) -> dict[str, np.ndarray]:
+    """:func:`one_cycle_momentum` at steps first..first+n-1 (its parameters, ``params``), phase by
+    phase."""
+    if not params["cycle_momentum"]:
         return {}
-    ends = phase_ends(total_steps, pct_start, three_phase)
-    return {"momentum": _by_phase(first, n, ends, _momentum_levels(base_momentum, max_momentum, three_phase),
-                                  anneal_strategy)}
+    levels = _momentum_levels(params["base_momentum"], params["max_momentum"], params["three_phase"])
+    return {"momentum": _by_phase(first, n, _ends(params), levels, params["anneal_strategy"])}
 
 
 PHASE_NAMES = {False: ("warm-up", "cool-down"), True: ("warm-up", "cool-down", "annealing")}
