@@ -438,8 +438,7 @@ def _compute(spec: Spec) -> Curve:
     n = spec.steps
     params = spec.params
     if spec.warmup_steps is None:
-        lr = schedule.rows(0, n, params)
-        extras = schedule.extra_rows(0, n, params)
+        lr, extras = schedule.series_rows(0, n, params)
         annotations = schedule.annotate(params, n) if schedule.annotate else Annotations()
         warnings = tuple(schedule.warn(params, n)) if schedule.warn else ()
     else:

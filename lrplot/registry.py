@@ -137,6 +137,9 @@ class Schedule(Record):
       (1cycle's end, a growing rate's overflow), else None.
     - ``extras(t, **params)`` / ``extras_range(first, n, **params)``: further series aligned with
       ``lr`` (momentum, metric).
+    - ``series_range(first, n, **params)``: ``(lr, extras)`` over a long range in one pass, for a
+      schedule whose series share their costly part (fit_one_cycle's rate and momentum share
+      every position and cosine); the engine takes it over ``lr_range`` and ``extras_range``.
     - ``annotate(params, n)``: phases, events and guide lines for renderers.
     - ``warn(params, n)``: traps worth a warning for this curve of ``n`` rows.
     - ``epoch_length(params)``: the steps per epoch the parameters imply (e.g. Trainer's updates
@@ -160,8 +163,8 @@ class Schedule(Record):
 
     __slots__ = (
         "name", "origin", "summary", "params", "lr", "horizon", "example", "horizon_text", "framework",
-        "lr_range", "resolve", "limit", "extras", "extras_range", "annotate", "warn", "epoch_length",
-        "derived", "row_unit", "metric", "per_batch", "native", "stepping", "emit", "scaled",
+        "lr_range", "resolve", "limit", "extras", "extras_range", "series_range", "annotate", "warn",
+        "epoch_length", "derived", "row_unit", "metric", "per_batch", "native", "stepping", "emit", "scaled",
         "signature", "yaml_only",
     )
     FIELDS = (
@@ -179,6 +182,7 @@ class Schedule(Record):
         ("limit", None),
         ("extras", None),
         ("extras_range", None),
+        ("series_range", None),
         ("annotate", None),
         ("warn", None),
         ("epoch_length", None),
@@ -208,6 +212,7 @@ class Schedule(Record):
     limit: Callable[[Mapping[str, Any]], tuple[int, Invalid] | None] | None
     extras: Callable[..., dict[str, np.ndarray]] | None
     extras_range: Callable[..., dict[str, np.ndarray]] | None
+    series_range: Callable[..., tuple[np.ndarray, dict[str, np.ndarray]]] | None
     annotate: Callable[[Mapping[str, Any], int], Annotations] | None
     warn: Callable[[Mapping[str, Any], int], tuple[str, ...]] | None
     epoch_length: Callable[[Mapping[str, Any]], int | None] | None
@@ -267,6 +272,15 @@ class Schedule(Record):
         if self.extras_range is not None and long_range(first, n):
             return _call_range(self.extras_range, first, n, params)
         return self.extra_series(np.arange(first, first + n, dtype=np.float64), params)
+
+    def series_rows(self, first: int, n: int,
+                    params: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The curve and its extra series at steps first..first+n-1: by ``series_range`` in one
+        pass when the schedule has it and the range is long, else by :meth:`rows` and
+        :meth:`extra_rows`."""
+        if self.series_range is not None and long_range(first, n):
+            return _call_range(self.series_range, first, n, params)
+        return self.rows(first, n, params), self.extra_rows(first, n, params)
 
 
 # Ranges shorter than this take the plain formulas: both take microseconds there.

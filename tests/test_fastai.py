@@ -6,8 +6,8 @@ few batches, fastai's defaults and refusals, and the emitted scripts run.
 
 fastai computes the rates in float64 at float32 positions, and lrplot reproduces that arithmetic,
 so one tolerance serves: 1e-12 of the curve's scale (what is measured is 0: bit-identical). Ranges
-of FAST_FROM rows or more take the series of fa.anneal instead of numpy's cos: a few ulps of the
-phase's levels, so those tests hold them to FAST_ROUTE of the scale (measured: under 8 ulps).
+of FAST_FROM rows or more take a polynomial per chunk of rows instead of numpy's cos (fa._factor):
+a few ulps of the phase's levels, so those tests hold them to FAST_ROUTE of the scale.
 """
 
 from __future__ import annotations
@@ -192,6 +192,26 @@ def test_long_ranges_equal_the_formula(name, params, first):
         assert_fast_route(fast, plain)
 
 
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_windows_of_long_runs_equal_the_formula(name, data):
+    """Windows of runs of 10^7 batches (each schedule's benchmark run, whose chunks take the
+    polynomial), anywhere and across phase ends, against the plain formula."""
+    schedule = SCHEDULES[name]
+    params = {k: v for k, v in schedule.scaled(10**7).items() if k != "steps"}
+    spec = lrplot_curve(name, params, 1)
+    total = fa.run_rows(spec.params, fa.from_zero if name == "flat-cos" else fa.resumed)
+    rows = data.draw(st.integers(FAST_FROM, 3 * fa.CHUNK + 17))
+    ends = [int(phase.end) for phase in schedule.annotate(spec.params, total).phases[:-1]]
+    middle = data.draw(st.one_of(st.integers(0, total), st.sampled_from(ends or [0])))
+    first = min(max(middle - rows // 2, 0), total - rows)
+    steps = np.arange(first, first + rows, dtype=np.float64)
+    lr, extras = schedule.series_rows(first, rows, spec.params)
+    assert_fast_route(lr, schedule.curve(steps, spec.params))
+    for key, values in schedule.extra_series(steps, spec.params).items():
+        assert_fast_route(extras[key], values)
+
+
 def test_a_range_of_small_rates_is_plain():
     """The last epochs of a one-cycle run hold rates near lr_max/div_final, 10^5 times below the
     phase's levels, whose few ulps the series would miss by: those rows take the plain formula."""
@@ -206,51 +226,64 @@ def test_a_range_of_small_rates_is_plain():
 @settings(max_examples=60, deadline=None)
 @given(per_epoch=st.integers(2, 300_000), epochs=st.integers(1, 40), pct=st.floats(0.01, 0.99),
        data=st.data())
-def test_positions_stay_within_reach_of_their_line(per_epoch, epochs, pct, data):
-    """The series rests on fa.reach: fastai's float32 phase positions of every phase lie within it
-    of the ideal line fa.phase_line, from the first epoch (which crosses binades) to the last."""
+def test_chunks_stay_within_their_radius(per_epoch, epochs, pct, data):
+    """The polynomial is taken for a chunk whose half-width is within fa.chunk_radius: fastai's
+    float32 phase positions of every chunk of CHUNK rows are, from the first epoch (which crosses
+    binades) to the last, so a long range never falls back to numpy's cos for want of it."""
     batches = per_epoch * epochs
-    n = min(batches, 1 << 15)
+    n = min(batches, 1 << 16)
     g0 = data.draw(st.integers(0, batches - n))
     pcts = (pct, 1 - pct)
-    fa.clear_caches()
-    phases = fa.range_phases(g0, n, pcts, n_epoch=epochs, steps_per_epoch=per_epoch, factor=False)
-    assert phases is not None
+    x = fa.positions32(g0, n, n_epoch=epochs, steps_per_epoch=per_epoch)
+    idx, p = fa.phase_positions(x, pcts)
     ends = fa.phase_ends(pcts)
     for phase in range(len(pcts)):
-        low, high = phases.bounds[phase], phases.bounds[phase + 1]
-        if high <= low:
-            continue
-        start, step = fa.phase_line(g0 + low, batches, ends[phase], ends[phase + 1])
-        line = start + step * np.arange(high - low, dtype=np.float64)
-        width = fa.phase_width(ends[phase], ends[phase + 1])
-        worst = float(np.max(np.abs(phases.values[low:high] - line)))
-        assert worst <= fa.reach(width, per_epoch), (phase, worst, fa.reach(width, per_epoch))
+        rows = np.flatnonzero(idx == phase)
+        radius = fa.chunk_radius(float(ends[phase + 1] - ends[phase]), batches)
+        for low in range(0, len(rows), fa.CHUNK):
+            chunk = p[rows[low : low + fa.CHUNK]]
+            assert (chunk[-1] - chunk[0]) / 2 <= radius, (phase, low)
 
 
-@settings(max_examples=40, deadline=None)
-@given(start=st.floats(0.0, 0.9), span=st.floats(0.05, 1.0), rows=st.integers(1, 9000),
-       a=st.floats(-1.0, 1.0), b=st.floats(-1.0, 1.0), order=st.integers(2, 4), data=st.data())
-def test_anneal_is_sched_cos_near_its_line(start, span, rows, a, b, order, data):
-    """fa.anneal against sched_cos, for float32 positions scattered up to reach about a line."""
-    step = span / rows
-    line = start + step * np.arange(rows, dtype=np.float64)
-    reach = data.draw(st.sampled_from([1e-7, 1e-6, 2e-5]))
-    noise = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).uniform(-reach, reach, rows)
-    p = (line + noise).astype(np.float32)
-    half = (b - a) / 2
-    got = fa.anneal(np.empty(rows), p, start=start, step=step, order=max(order, fa._series_order(2 * reach)),
-                    a=a, half=half)
-    expected = fa.sched_cos(a, b, p.astype(np.float64))
-    assert float(np.max(np.abs(got - expected))) <= 8 * 2.0**-52 * max(abs(a), abs(b), 1e-300)
+@settings(max_examples=60, deadline=None)
+@given(middle=st.floats(0.0, 1.0), width=st.floats(1e-6, 8e-3), rows=st.integers(1, 9000),
+       a=st.floats(-1.0, 1.0), b=st.floats(-1.0, 1.0), repeats=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_sched_cos_rows_are_numpys_to_a_few_ulps(middle, width, rows, a, b, repeats, seed):
+    """fa._sched_cos_rows' polynomial against numpy's a + (1 + cos(π(1 − p)))·(b − a)/2 for a
+    chunk of float32 positions within the radius it was built for: within 4 ulps of the levels,
+    and equal positions give equal values."""
+    rng = np.random.default_rng(seed)
+    p = np.sort(rng.uniform(middle - width, middle + width, rows)).astype(np.float32)
+    if repeats:
+        p = np.repeat(p[::3], 3)[:rows]
+    polys = fa.interpolants(width * 1.01)
+    assert polys is not None
+    got, expected = np.empty(len(p)), np.empty(len(p))
+    fa._sched_cos_rows(got, p, polys, a, (b - a) / 2, np.empty(len(p)))
+    fa._plain(expected, p, a, (b - a) / 2)
+    assert float(np.max(np.abs(got - expected))) <= 4 * 2.0**-52 * max(abs(a), abs(b), 1e-300)
+    same = p[1:] == p[:-1]
+    np.testing.assert_array_equal(got[1:][same], got[:-1][same])
+
+
+def test_interpolants_meet_their_bound():
+    """The interpolants of cos(πu) and sin(πu) within POLY_ERROR (and a few ulps) on their
+    interval, and none where MAX_DEGREE is not enough."""
+    for radius in (1e-5, 1e-3, 3e-3, 8e-3):
+        polys = fa.interpolants(radius)
+        u = np.linspace(-radius, radius, 10_001)
+        for coefficients, exact in ((polys.cos, np.cos(np.pi * u)), (polys.sin, np.sin(np.pi * u))):
+            values = np.polynomial.polynomial.polyval(u, coefficients)
+            assert float(np.max(np.abs(values - exact))) <= fa.POLY_ERROR + 4 * 2.0**-53
+    assert fa.interpolants(0.01) is None
 
 
 def test_caches_clear():
-    params = {"n_epoch": 2, "steps_per_epoch": FAST_FROM}
-    lrplot_curve("one-cycle", params)
-    assert fa.range_phases.cache_info().currsize
+    params = {"n_epoch": 2**12, "steps_per_epoch": 2**11}  # past SHARED_FROM: the walk counts
+    lrplot_curve("one-cycle", params, FAST_FROM)
+    assert fa._SHARED and fa.interpolants.cache_info().currsize
     fa.clear_caches()
-    assert fa.range_phases.cache_info().currsize == 0
+    assert not fa._SHARED and fa.interpolants.cache_info().currsize == 0
 
 
 # --- warnings ----------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ Three pieces of fastai arithmetic decide every value, and lrplot reproduces each
 So the rates are float64 numbers computed at float32 positions: lrplot's curve equals fastai's
 batch by batch (to an ulp of ``cos``), and both differ from the ideal formula at position t/N by
 float32 round-off (up to ~1e-7 of the rate's range). No fastai setting computes the positions in
-float64. Over long ranges (``lr_range``) the positions are the same floats, computed once for a
-curve's rate, momentum and warnings (:func:`range_phases`), and the cosine is a series around the
-ideal line (:func:`anneal`): a few ulps of the phase's levels from numpy's cos, not bit-identical.
+float64. Over long ranges (``lr_range``, ``series_range``) the positions are the same floats,
+walked once for a curve's rate and momentum (:func:`combined_rows`), and the cosine is a
+polynomial per chunk of rows (:func:`_sched_cos_rows`): a few ulps of the phase's levels from
+numpy's cos, not bit-identical.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ DEFAULT_MOMS = (0.95, 0.85, 0.95)
 # Below this many batches, consecutive batches are more than 4 float32 ulps apart in position,
 # so they never share a float32 phase position (their rates differ); above it lrplot checks.
 SHARED_FROM = 1 << 22
+# Rows per chunk of a long range: a chunk's positions and its float64 temporaries stay in the L1/L2
+# cache. COUNTS: 0, 1, ..., CHUNK − 1, the offsets of a chunk's rows.
+CHUNK = 1 << 14
+COUNTS = np.arange(CHUNK, dtype=np.float64)
+COUNTS.flags.writeable = False
 
 
 class Reals(Param):
@@ -106,8 +112,9 @@ def train_positions(g: np.ndarray, *, n_epoch: int, steps_per_epoch: int) -> np.
         d = 1.0 / (per_epoch * epochs)
         for e in sorted(set(epoch[bad].tolist())):  # not np.unique: it imports numpy.ma (~6 ms)
             rows = bad & (epoch == e)
-            walked = _walk(e / epochs, d, int(j[rows].max()) + 1)
-            pos[rows] = walked[j[rows].astype(np.int64)]
+            low = int(j[rows].min())
+            walked = _walk(e / epochs, d, int(j[rows].max()) + 1, low)
+            pos[rows] = walked[j[rows].astype(np.int64) - low]
     return pos
 
 
@@ -144,26 +151,33 @@ def _epoch_steps(epoch: np.ndarray, per_epoch: int, epochs: int):
     return start, first, step, top
 
 
-def _walk(start: float, d: float, count: int, begin: int = 0) -> np.ndarray:
-    """Positions begin..count−1 of an epoch that starts at ``start``, by the binades they cross:
-    in each, the constant step of :func:`_sum_step`; across a binade's top (and on an odd value
-    in a tie binade), the one Python addition fastai makes."""
-    out = np.empty(count - begin)
-    x, i = start, 0
+def _walk(start: float, d: float, count: int, begin: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+    """Positions begin..count−1 of an epoch that starts at ``start`` (into ``out``, float64 or
+    float32, else a new float64 array), by the binades they cross: in each, the constant step of
+    :func:`_sum_step`; across a binade's top (and on an odd value in a tie binade), the one Python
+    addition fastai makes. Only the rows asked for are computed: the binades before them cost a
+    few scalar operations each."""
+    out = np.empty(count - begin) if out is None else out
+    x = start  # at the top of the loop: the position of batch i − 1
 
-    def keep(low: int, values) -> None:
-        high = low + (len(values) if isinstance(values, np.ndarray) else 1)
-        if high > begin:
-            part = values[max(begin - low, 0):] if isinstance(values, np.ndarray) else values
-            out[max(low, begin) - begin : high - begin] = part
+    def put(low: int, high: int, step: float) -> None:
+        """Batches low..high−1 (those asked for) at x + (k − i + 1)·step, a piece at a time. Every
+        term is a whole number of the binade's ulps, so the sums are exact in any order."""
+        for a in range(max(low, begin), high, CHUNK):
+            b = min(a + CHUNK, high)
+            rows = np.multiply(COUNTS[: b - a], step, out=scratch[: b - a])
+            np.add(rows, x + (a - i + 1) * step, out=out[a - begin : b - begin], casting="same_kind")
 
-    keep(0, x)
+    scratch = np.empty(min(CHUNK, max(count - begin, 0)))
+
+    if begin == 0:
+        out[0] = x
     i = 1
     while i < count:
         if x == 0.0:
-            x = d
-            keep(i, x)
-            i += 1
+            x, i = d, i + 1
+            if i - 1 >= begin:
+                out[i - 1 - begin] = x
             continue
         _, exponent = math.frexp(x)
         step, tie = _sum_step(d, exponent)
@@ -174,16 +188,13 @@ def _walk(start: float, d: float, count: int, begin: int = 0) -> np.ndarray:
             break
         room = 0 if tie and odd else round((math.ldexp(1.0, exponent) - x) / ulp) // round(step / ulp)
         if room == 0:
-            x = x + d
-            keep(i, x)
-            i += 1
+            x, i = x + d, i + 1
+            if i - 1 >= begin:
+                out[i - 1 - begin] = x
             continue
         take = min(room, count - i)
-        if i + take > begin:
-            low = max(i, begin)
-            keep(low, x + np.arange(low - i + 1, take + 1, dtype=np.float64) * step)
-        x = x + take * step
-        i += take
+        put(i, i + take, step)
+        x, i = x + take * step, i + take
     return out
 
 
@@ -234,14 +245,41 @@ def _combined(t: np.ndarray, pcts: Sequence[float], levels: Sequence[tuple[float
     return sched_cos(starts[idx], ends[idx], p)
 
 
-# Rows per piece of the long-range path: its temporaries stay in the CPU's cache.
-CHUNK = 1 << 14
+# --- the same, over long row ranges (Schedule.lr_range and series_range) ---------------------------
+#
+# A long range is walked once, a chunk of rows at a time, so that every temporary stays in the
+# CPU's cache and every series of the curve (fit_one_cycle's rate and momentum) comes from the same
+# pass: a piece of float32 positions (positions32), then for each chunk of it the phase positions
+# p (in float32, as combine_scheds), sched_cos's factor 1 + cos(π(1 − p)) = 1 − cos(πp), and each
+# series a + factor·(b − a)/2 (a curve of one series takes its values straight from the polynomial,
+# its coefficients scaled). numpy's cos would cost more than all the rest together, so inside a
+# chunk the factor is a polynomial in p: with m the chunk's middle position and u = p − m,
+#     1 − cos(π(m + u)) = 1 − cos(πm)·cos(πu) + sin(πm)·sin(πu),
+# where cos(πu) and sin(πu) are Chebyshev interpolants on |u| <= the chunk's half-width (a chunk
+# spans a few thousandths of a phase). That factor is within a few ulps of 2 of numpy's; equal
+# positions still give equal factors (one polynomial a chunk, and a run of equal positions that
+# crosses chunks keeps its first value); the first and last positions of each phase take numpy's
+# cos, so a phase starts exactly at its level.
+
+# Rows of float32 positions computed at a time: 1 MiB, in the L2 cache.
+PIECE = 1 << 18
+# The interpolants' bound on their error (of cos(πu) and sin(πu)), and their highest degree: a
+# phase whose chunks are too wide for it (a short range) takes numpy's cos.
+POLY_ERROR = 2.0**-54
+MAX_DEGREE = 6
+# Over a long range a phase's rows are within a few ulps of its levels of fastai's: a range takes
+# the polynomial for a phase whose levels are at most this many times the largest value of the
+# series in the range (else the rows, say the tail of a cosine towards lr_max/div_final, would
+# differ by more than their round-off), and numpy's cos for the others.
+FAST_LEVELS = 16.0
 
 
-def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.ndarray:
+def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int,
+                out: np.ndarray | None = None) -> np.ndarray:
     """f32(pct_train) of the training batches g0..g0+n−1 (what combine_scheds compares), epoch
     by epoch: the sums of :func:`train_positions` broadcast over blocks of whole epochs (or
-    pieces of a long one), each rounded once to float32; epochs that cross a binade are walked."""
+    pieces of a long one), each rounded once to float32; epochs that cross a binade are walked.
+    Into ``out`` (n float32) when given."""
     per_epoch, epochs = steps_per_epoch, n_epoch
     d = 1.0 / (per_epoch * epochs)
     low, high = g0 // per_epoch, (g0 + n - 1) // per_epoch
@@ -252,7 +290,7 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
         full[:, 0] = start = span / epochs
         if per_epoch == 2:
             np.add(start, d, out=full[:, 1])
-        return full.reshape(-1)[skip : skip + n]
+        return _sliced(full, skip, n, out)
     start, second, step, top = _epoch_steps(span, per_epoch, epochs)
     regular = second + (per_epoch - 2) * step <= top
     if per_epoch <= CHUNK:  # blocks of whole epochs, sliced at the end
@@ -267,21 +305,20 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
             np.add(part, second[rows, None], out=full[rows])
         full[:, 0] = start
         for e in np.flatnonzero(~regular).tolist():
-            full[e] = _walk((low + e) / epochs, d, per_epoch)
-        return full.reshape(-1)[skip : skip + n]
+            _walk((low + e) / epochs, d, per_epoch, out=full[e])
+        return _sliced(full, skip, n, out)
     # Long epochs: only the batches asked for, a piece at a time. Every term is a whole number of
     # the binade's ulps, so (second + (j − 1)·D) + k·D is second + (j − 1 + k)·D exactly.
-    out = np.empty(n, dtype=np.float32)
+    out = np.empty(n, dtype=np.float32) if out is None else out
     offsets = np.empty(CHUNK)
-    counts = np.arange(CHUNK, dtype=np.float64)
     for e in range(len(span)):
         first_j = skip if e == 0 else 0
         last_j = min(per_epoch, g0 + n - (low + e) * per_epoch)
         at = (low + e) * per_epoch + first_j - g0  # row of (e, first_j)
         if not regular[e]:
-            out[at : at + last_j - first_j] = _walk((low + e) / epochs, d, last_j, first_j)
+            _walk((low + e) / epochs, d, last_j, first_j, out=out[at : at + last_j - first_j])
             continue
-        np.multiply(counts, step[e], out=offsets)  # k·D, the same in every piece of the epoch
+        np.multiply(COUNTS, step[e], out=offsets)  # k·D, the same in every piece of the epoch
         for j in range(first_j, last_j, CHUNK):
             part = offsets[: min(CHUNK, last_j - j)]
             rows = slice(at + j - first_j, at + j - first_j + len(part))
@@ -291,106 +328,74 @@ def positions32(g0: int, n: int, *, n_epoch: int, steps_per_epoch: int) -> np.nd
     return out
 
 
-class RangePhases(NamedTuple):
-    """A range of training batches as combine_scheds sees them (see :func:`range_phases`)."""
+def _sliced(full: np.ndarray, skip: int, n: int, out: np.ndarray | None) -> np.ndarray:
+    rows = full.reshape(-1)[skip : skip + n]
+    if out is None:
+        return rows
+    out[:] = rows
+    return out
 
-    values: np.ndarray  # each row's p (float32), or with factor its 1 + cos(π·(1 − p)) (float64); read-only
-    bounds: tuple[int, ...]  # rows bounds[i]..bounds[i+1]−1 are in phase i
-    shared: int  # rows whose p is the row before's, in the same phase (counted from SHARED_FROM batches)
-    series: tuple[bool, ...]  # with factor: phase i's came from the series (else from the plain formula)
+
+class Interpolants(NamedTuple):
+    """Monomial coefficients (in u) of polynomials within POLY_ERROR of cos(πu) and sin(πu) on
+    |u| <= radius."""
+
+    radius: float
+    cos: tuple[float, ...]
+    sin: tuple[float, ...]
 
 
-@lru_cache(maxsize=2)
-def range_phases(g0: int, n: int, pcts: tuple[float, ...], *, n_epoch: int, steps_per_epoch: int,
-                 factor: bool = False) -> RangePhases | None:
-    """:func:`phase_positions` of the training batches g0..g0+n−1, by :func:`positions32` and the
-    phases as row ranges; None when the positions decrease somewhere (sums so long that an epoch
-    ends past the next one's start). With ``factor``, each row's 1 + cos(π·(1 − p)) instead, the
-    factor of sched_cos that the rate and the momentum of fit_one_cycle share (by
-    :func:`_anneal_phase`). Cached, so that a curve's rate, momentum and warnings compute the
-    positions once (:func:`clear_caches` empties it)."""
-    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
-    # Inside an epoch the sums never decrease, so only each epoch's first batch can step back.
-    starts = np.arange(-g0 % steps_per_epoch or steps_per_epoch, n, steps_per_epoch)
-    if np.any(x[starts] < x[starts - 1]):
+@lru_cache(maxsize=16)
+def interpolants(radius: float) -> Interpolants | None:
+    """The lowest degree d whose Chebyshev bound 2·(πr/2)^(d+1)/(d+1)! (|f^(d+1)| <= π^(d+1)) is
+    within POLY_ERROR, interpolated at the d+1 Chebyshev nodes of [−r, r]; None past MAX_DEGREE."""
+    half_angle = math.pi * radius / 2
+    for degree in range(1, MAX_DEGREE + 1):
+        if 2 * half_angle ** (degree + 1) / math.factorial(degree + 1) <= POLY_ERROR:
+            break
+    else:
         return None
-    ends = phase_ends(pcts)
-    bounds = (0, *np.searchsorted(x, ends[1:-1], side="left").tolist(), n)
-    count = n_epoch * steps_per_epoch >= SHARED_FROM
-    shared = 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for phase in range(len(pcts)):
-            begin, width = ends[phase], ends[phase + 1] - ends[phase]
-            for low in range(bounds[phase], bounds[phase + 1], CHUNK):
-                q = x[low : min(low + CHUNK, bounds[phase + 1])]
-                np.subtract(q, begin, out=q)
-                np.divide(q, width, out=q)
-                if count:
-                    shared += int(np.count_nonzero(q[1:] == q[:-1]))
-                    shared += int(low > bounds[phase] and q[0] == x[low - 1])
-        series: tuple[bool, ...] = ()
-        if factor:
-            values = np.empty(n)
-            series = tuple(
-                _anneal_phase(values[low:high], x[low:high], g0 + low, ends[phase], ends[phase + 1], 0.0, 1.0,
-                              n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, shared=shared > 0)
-                for phase, (low, high) in enumerate(zip(bounds[:-1], bounds[1:]))
-            )
-            x = values
-    x.flags.writeable = False
-    return RangePhases(x, bounds, shared, series)
+    nodes = np.cos((2 * np.arange(degree + 1) + 1) * np.pi / (2 * degree + 2))  # on [−1, 1]
+    vandermonde = np.vander(nodes, degree + 1, increasing=True)
+    powers = radius ** -np.arange(degree + 1, dtype=np.float64)  # from v = u/r back to u
+    cos = np.linalg.solve(vandermonde, np.cos(np.pi * radius * nodes)) * powers
+    sin = np.linalg.solve(vandermonde, np.sin(np.pi * radius * nodes)) * powers
+    return Interpolants(radius, tuple(cos.tolist()), tuple(sin.tolist()))
 
 
-def clear_caches() -> None:
-    """Forget the cached positions (benchmarks start every run from scratch)."""
-    range_phases.cache_clear()
+def chunk_radius(width: float, batches: int) -> float:
+    """A bound on the half-width, in phase position, of a chunk of a phase of this float32 width:
+    CHUNK batches of 1/batches each, plus what fastai's float32 roundings move its two ends (the
+    position's, the difference's and the quotient's: a few 2^-25 of the run and of the phase)."""
+    return (CHUNK / batches + 2.0**-22) / width / 2 + 2.0**-22
 
 
-# The annealing over long ranges. A phase's float32 positions p lie within a few float32 ulps of
-# the line L_i = L_0 + i·β of their ideal values (batch / batches, in phase units), so sched_cos
-# is a Taylor series in e = p − L around the line, whose value and derivatives are cosines of
-# an angle growing by π·β a row: those come from matrix products, as in the kernels module (a
-# table of BLOCK offsets shared by all blocks), and only e and the sum are computed row by row.
-BLOCK = 2048
-# Rows per piece of the annealing: its tables and temporaries stay in the L2 cache.
-ANNEAL_CHUNK = 1 << 14
-# The series is cut where its rest is below this (a fraction of the phase's half range).
-SERIES_ERROR = 2.0**-56
-MAX_ORDER = 4
-# The series is a few ulps of the phase's levels from the plain formula: a range takes it for a
-# phase whose levels are at most this many times the largest rate of the range (else the rows,
-# say the tail of a cosine towards lr_max/div_final, would differ by more than their round-off).
-FAST_LEVELS = 16.0
+def _sched_cos_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: float, half: float,
+                    u: np.ndarray) -> None:
+    """a + (1 + cos(π(1 − p)))·half for one chunk's positions p (float32, never decreasing) into
+    out: the polynomial around the chunk's middle m when the chunk is within ``polys``' radius of
+    it, else numpy's. ``u``: room for p − m."""
+    low, high = float(p[0]), float(p[-1])
+    middle, spread = (low + high) / 2, (high - low) / 2
+    if polys is None or not spread <= polys.radius:
+        _plain(out, p, a, half)
+        return
+    c, s = math.cos(math.pi * middle), math.sin(math.pi * middle)
+    terms = [half * (s * sk - c * ck) for ck, sk in zip(polys.cos, polys.sin)]
+    terms[0] = a + half * (1.0 + s * polys.sin[0] - c * polys.cos[0])
+    np.subtract(p, middle, out=u, dtype=np.float64)
+    np.multiply(u, terms[-1], out=out)
+    for term in reversed(terms[1:-1]):
+        np.add(out, term, out=out)
+        np.multiply(out, u, out=out)
+    np.add(out, terms[0], out=out)
 
 
-def _series_order(reach: float) -> int | None:
-    """The fewest terms m of the series with (π·reach)^(m+1)/(m+1)! <= SERIES_ERROR (its rest for
-    |e| <= reach), or None past MAX_ORDER."""
-    x = math.pi * reach
-    for order in range(1, MAX_ORDER + 1):
-        if x ** (order + 1) / math.factorial(order + 1) <= SERIES_ERROR:
-            return order
-    return None
-
-
-def reach(width: float, steps_per_epoch: int) -> float:
-    """A bound on |p − L| in a phase of this (float32) width: fastai's sums of pct_train stray
-    from batch / batches by at most 2^-54 each (K of them an epoch, after e/E and its first sum,
-    each rounded), f32 of the position and of its difference from the phase start by 2^-25 each
-    (all that in phase units: over the width), and p's own rounding by 2^-24 (p reaches 1)."""
-    return ((steps_per_epoch + 4) * 2.0**-53 + 2.0**-24) / width + 2.0**-24
-
-
-def phase_width(begin: np.float32, end: np.float32) -> float:
-    """The divisor of combine_scheds' phase position: the phase's ends subtracted in float32."""
-    return float(np.float32(end) - np.float32(begin))
-
-
-def phase_line(first_batch: int, batches: int, begin: np.float32, end: np.float32) -> tuple[float, float]:
-    """(L_0, β): the ideal phase position of training batch first_batch + i is L_0 + i·β (over
-    the float32 width that fastai divides by)."""
-    width = phase_width(begin, end)
-    return (first_batch / batches - float(begin)) / width, 1 / (batches * width)
+def _plain_value(p: float, a: float, half: float) -> float:
+    """numpy's a + (1 + cos(π(1 − p)))·half for one position, by :func:`_plain`'s array operations."""
+    one = np.empty(1)
+    _plain(one, np.array([p], dtype=np.float32), a, half)
+    return float(one[0])
 
 
 def _plain(out: np.ndarray, p: np.ndarray, a: float, half: float) -> None:
@@ -405,168 +410,188 @@ def _plain(out: np.ndarray, p: np.ndarray, a: float, half: float) -> None:
         np.add(rows, a, out=rows)
 
 
-def _copy_runs(out: np.ndarray, p: np.ndarray) -> None:
-    """Rows whose p equals the row before's take that row's value (out[0] is kept), so equal
-    positions give equal rates, as in fastai."""
-    same = p[1:] == p[:-1]
-    if not same.any():
-        return
-    index = np.arange(len(p))
-    index[1:][same] = 0
-    np.maximum.accumulate(index, out=index)
-    out[:] = out[index]
+class _Segment:
+    """What a walk knows of one phase's rows: where they start and end, the last position and
+    value seen, and where the run of equal positions at its end began."""
+
+    __slots__ = ("start", "end", "last_p", "last_value", "run_start")
+
+    def __init__(self, start: int, p: float) -> None:
+        self.start = self.end = self.run_start = start
+        self.last_p = p
+        self.last_value = math.nan
 
 
-def _ends_of(p: np.ndarray) -> tuple[slice, slice]:
-    """The rows of a phase's first and of its last position (p never decreases in a phase)."""
-    head = int(np.searchsorted(p, p[0], side="right"))
-    tail = int(np.searchsorted(p, p[-1], side="left"))
-    return slice(0, head), slice(tail, len(p))
+class _Walked(NamedTuple):
+    """What a walk of a range found: each phase's segment, and the rows whose position is the row
+    before's in the same phase (counted when asked)."""
+
+    segments: dict[int, _Segment]
+    shared: int
 
 
-def _anneal_phase(out: np.ndarray, p: np.ndarray, first_batch: int, begin: np.float32, end: np.float32,
-                  a: float, half: float, *, n_epoch: int, steps_per_epoch: int, shared: bool) -> bool:
-    """``sched_cos`` of one phase's positions p (training batches first_batch...) into out: by
-    :func:`anneal` when its series converges and the phase has a block of rows (True), else by
-    the plain formula (False). The rows of its first and last positions take the plain formula
-    either way (a at p = 0, exactly)."""
-    width = phase_width(begin, end)
-    order = _series_order(reach(width, steps_per_epoch)) if width > 0 else None
-    if order is None or len(p) < BLOCK:
-        _plain(out, p, a, half)
-        return False
-    start, step = phase_line(first_batch, n_epoch * steps_per_epoch, begin, end)
-    anneal(out, p, start=start, step=step, order=order, a=a, half=half, shared=shared)
-    for rows in _ends_of(p):
-        _plain(out[rows], p[rows], a, half)
-    return True
+def _series_rows(outs: Sequence[np.ndarray], series: Sequence[Sequence[tuple[float, float]]], phase: int,
+                 last_phase: bool, rows: slice, factor: np.ndarray | float) -> None:
+    """Each series' rows from the factor: a + factor·(b − a)/2 (a flat phase but the last, whose
+    positions may be 0/0, is a: fastai's a + factor·0)."""
+    for out, levels in zip(outs, series):
+        a, b = levels[phase]
+        target = out[rows]
+        if a == b and not last_phase:
+            target[...] = a
+        else:
+            np.multiply(factor, (b - a) / 2, out=target)
+            np.add(target, a, out=target)
 
 
-def anneal(out: np.ndarray, p: np.ndarray, *, start: float, step: float, order: int, a: float,
-           half: float, shared: bool = False) -> np.ndarray:
-    """out[i] = a + (1 + cos(π·(1 − p_i)))·half, to a few ulps of |a| + |half|, for positions p
-    within :func:`reach` of the line L_i = start + i·step, by the series Σ_{m <= order} D_m·e^m,
-    e = p_i − L_i, with D_0 = a + half·(1 − cos πL) and D_m = −half·π^m/m!·cos(πL + mπ/2).
-
-    Block j (rows j·B + k) has cos(θ_j + mπ/2 + δ_k) = cos(θ_j + mπ/2)·cos δ_k − sin(θ_j + mπ/2)·
-    sin δ_k, θ_j = π·L_{jB}, δ_k = π·k·step: each D_m, and L itself, is row j of a table ``left``
-    times the table ``right`` of the offsets k, one matrix product. ``shared``: rows may repeat
-    the position before; they take its value (the series, evaluated at another L, could differ
-    in the last bit).
-    """
-    n = len(p)
-    blocks = -(-n // BLOCK)
-    offsets = np.arange(min(BLOCK, n), dtype=np.float64) * step
-    angles = np.pi * offsets
-    right = np.stack((np.ones(len(offsets)), np.cos(angles), np.sin(angles), offsets))
-    line = start + (step * BLOCK) * np.arange(blocks, dtype=np.float64)
-    theta = np.pi * line
-    cos, sin = np.cos(theta), np.sin(theta)
-    left = np.zeros((order + 2, blocks, 4))
-    left[0, :, 0] = a + half
-    left[0, :, 1] = -half * cos
-    left[0, :, 2] = half * sin
-    turned = ((cos, sin), (-sin, cos), (-cos, -sin), (sin, -cos))  # cos, sin of θ + mπ/2
-    for m in range(1, order + 1):
-        factor = -half * np.pi**m / math.factorial(m)
-        left[m, :, 1] = factor * turned[m % 4][0]
-        left[m, :, 2] = -factor * turned[m % 4][1]
-    left[-1, :, 0] = line
-    left[-1, :, 3] = 1.0
-    per_chunk = ANNEAL_CHUNK // BLOCK
-    scratch = np.empty((order + 1, per_chunk * BLOCK))
-    for j in range(0, blocks, per_chunk):
-        low, high = j * BLOCK, min((j + per_chunk) * BLOCK, n)
-        whole = (high - low) // BLOCK
-        if whole:
-            rows = slice(low, low + whole * BLOCK)
-            _series_rows(out[rows], p[rows], left[:, j : j + whole], right, scratch)
-        if low + whole * BLOCK < high:
-            rows = slice(low + whole * BLOCK, high)
-            _series_rows(out[rows], p[rows], left[:, j + whole : j + whole + 1],
-                         right[:, : high - rows.start], scratch)
-        if shared:
-            before = max(low - 1, 0)
-            _copy_runs(out[before:high], p[before:high])
-    return out
+def _chunk_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: float, half: float,
+                segment: _Segment, first_row: int, u: np.ndarray) -> None:
+    """:func:`_sched_cos_rows` of one chunk of a phase, with the rows of a run of equal positions
+    given one value: the segment's first position numpy's cos, a run from the chunk before its
+    value. Keeps the segment's last position, value and run start up to date."""
+    _sched_cos_rows(out, p, polys, a, half, u)
+    first, final = p[0], p[-1]  # float32 keys: searchsorted then compares in float32, without a copy
+    if math.isnan(segment.last_value):  # the segment's first rows
+        segment.last_value = _plain_value(float(first), a, half)
+        out[: p.searchsorted(first, side="right")] = segment.last_value
+    elif first == segment.last_p:
+        out[: p.searchsorted(first, side="right")] = segment.last_value
+    if final != segment.last_p:
+        segment.run_start = first_row + int(p.searchsorted(final, side="left"))
+    segment.last_p, segment.last_value, segment.end = float(final), float(out[-1]), first_row + len(p)
 
 
-def _series_rows(out: np.ndarray, p: np.ndarray, left: np.ndarray, right: np.ndarray,
-                 scratch: np.ndarray) -> None:
-    """:func:`anneal` on whole blocks (or one short last block, with ``right`` cut to it)."""
-    blocks, width = left.shape[1], right.shape[1]
-    rows = out.reshape(blocks, width)
-    terms = scratch[:, : blocks * width].reshape(-1, blocks, width)
-    np.matmul(left[0], right, out=rows)
-    np.matmul(left[1:], right, out=terms)
-    e = terms[-1]
-    np.subtract(p.reshape(blocks, width), e, out=e)
-    total = terms[-2]
-    for m in range(len(terms) - 2, 0, -1):
-        np.multiply(total, e, out=total)
-        np.add(total, terms[m - 1], out=total)
-    np.multiply(total, e, out=total)
-    np.add(rows, total, out=rows)
-
-
-def _phase_positions_of(g0: int, n: int, begin: np.float32, end: np.float32, *, n_epoch: int,
-                        steps_per_epoch: int) -> np.ndarray:
-    """p of the training batches g0..g0+n−1, all in the phase [begin, end)."""
-    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
-    np.subtract(x, begin, out=x)
-    np.divide(x, end - begin, out=x)
-    return x
-
-
-def _combined_range(first: int, n: int, pcts: Sequence[float], levels: Sequence[tuple[float, float]], *,
-                    n_epoch: int, steps_per_epoch: int, first_epoch: int, factor: bool = False) -> np.ndarray:
-    """:func:`_combined` at rows first..first+n−1: the float32 positions once (:func:`range_phases`),
-    then each phase's rows by :func:`_anneal_phase`, or with ``factor`` (fit_one_cycle, whose rate
-    and momentum share it) as a + factor·(b − a)/2 from the cached factor; a phase whose levels
-    are more than FAST_LEVELS times the range's largest rate takes the plain formula. In the
-    operations of ``sched_cos`` (its ``·(b − a)/2`` as one product by (b − a)/2: the same float,
-    as halving is exact)."""
-    g0 = first + first_epoch * steps_per_epoch
-    phases = range_phases(g0, n, tuple(pcts), n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, factor=factor)
-    if phases is None:
-        return _combined(np.arange(first, first + n, dtype=np.float64), pcts, levels, n_epoch=n_epoch,
-                         steps_per_epoch=steps_per_epoch, first_epoch=first_epoch)
-    ends, bounds, values = phase_ends(pcts), phases.bounds, phases.values
-    geometry = {"n_epoch": n_epoch, "steps_per_epoch": steps_per_epoch}
-    out = np.empty(n)
+def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, ...],
+                series: Sequence[Sequence[tuple[float, float]]], *, n_epoch: int, steps_per_epoch: int,
+                count: bool) -> _Walked | None:
+    """Fill each series' rows of the training batches g0..g0+n−1 (see the comment above); None
+    when the positions decrease somewhere (sums so long that an epoch ends past the next one's
+    start), which this walk does not follow."""
+    ends = phase_ends(pcts)
+    last = len(pcts) - 1
+    batches = n_epoch * steps_per_epoch
+    widths = [ends[i + 1] - ends[i] for i in range(len(pcts))]
+    polys = [interpolants(chunk_radius(float(w), batches)) if w > 0 else None for w in widths]
+    # A phase every series is flat in needs no factor (no series at all: only the count).
+    flat = [not series or (all(levels[i][0] == levels[i][1] for levels in series) and i < last)
+            for i in range(len(pcts))]
+    x = np.empty(min(PIECE, n), dtype=np.float32)
+    factor, u = np.empty(CHUNK), np.empty(CHUNK)
+    segments: dict[int, _Segment] = {}
+    shared = 0
+    before = math.nan  # the position of the row before the piece
     with np.errstate(invalid="ignore", divide="ignore"):
-        found = [(phase, a, b) for phase, (a, b) in enumerate(levels) if bounds[phase + 1] > bounds[phase]]
-        scale = 0.0  # the largest rate: at an end of a phase (sched_cos is monotonic)
-        for phase, a, b in found:
-            rows, known = out[bounds[phase] : bounds[phase + 1]], values[bounds[phase] : bounds[phase + 1]]
-            for end in _ends_of(known):
-                if factor:  # the factor's ends are the plain formula's
-                    np.multiply(known[end], (b - a) / 2, out=rows[end])
-                    np.add(rows[end], a, out=rows[end])
-                else:
-                    _plain(rows[end], known[end], a, (b - a) / 2)
-                scale = max(scale, float(np.max(np.abs(rows[end]))))  # NaN rows do not count
-        for phase, a, b in found:
-            low, high = bounds[phase], bounds[phase + 1]
-            rows, known, half = out[low:high], values[low:high], (b - a) / 2
-            near = max(abs(a), abs(b)) <= FAST_LEVELS * scale
-            if a == b and phase < len(levels) - 1:
-                # a + (1 + cos)·0 is a: a flat phase (it has rows, so its width is not 0).
-                rows[:] = a
-            elif not factor:
-                if near:
-                    _anneal_phase(rows, known, g0 + low, ends[phase], ends[phase + 1], a, half, **geometry,
-                                  shared=phases.shared > 0)
-                else:
-                    _plain(rows, known, a, half)
-            elif near or not phases.series[phase]:
-                for part in range(0, high - low, CHUNK):
-                    np.multiply(known[part : part + CHUNK], half, out=rows[part : part + CHUNK])
-                    np.add(rows[part : part + CHUNK], a, out=rows[part : part + CHUNK])
+        for piece in range(0, n, PIECE):
+            m = min(PIECE, n - piece)
+            xs = positions32(g0 + piece, m, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, out=x[:m])
+            # Inside an epoch the sums never decrease, so only each epoch's first batch can step back.
+            starts = np.arange(-(g0 + piece) % steps_per_epoch, m, steps_per_epoch)
+            inner = starts[starts > 0]
+            if (len(starts) and starts[0] == 0 and xs[0] < before) or np.any(xs[inner] < xs[inner - 1]):
+                return None
+            before = float(xs[-1])
+            bounds = [0, *np.searchsorted(xs, ends[1:-1], side="left").tolist(), m]
+            for phase in range(len(pcts)):
+                for low in range(bounds[phase], bounds[phase + 1], CHUNK):
+                    high = min(low + CHUNK, bounds[phase + 1])
+                    p = xs[low:high]
+                    np.subtract(p, ends[phase], out=p)
+                    np.divide(p, widths[phase], out=p)
+                    rows = slice(piece + low, piece + high)
+                    segment = segments.get(phase)
+                    if segment is None:
+                        segment = segments[phase] = _Segment(rows.start, float(p[0]))
+                    elif count and p[0] == segment.last_p:
+                        shared += 1
+                    if count:
+                        shared += int(np.count_nonzero(p[1:] == p[:-1]))
+                    if flat[phase]:
+                        _series_rows(outs, series, phase, False, rows, 0.0)
+                        segment.last_p, segment.end = float(p[-1]), rows.stop
+                    elif len(series) == 1:  # the series' own values, straight from the polynomial
+                        a, b = series[0][phase]
+                        _chunk_rows(outs[0][rows], p, polys[phase], a, (b - a) / 2, segment, rows.start,
+                                    u[: high - low])
+                    else:  # the factor, and each series from it
+                        f = factor[: high - low]
+                        _chunk_rows(f, p, polys[phase], 0.0, 1.0, segment, rows.start, u[: high - low])
+                        _series_rows(outs, series, phase, phase == last, rows, f)
+        for phase, segment in segments.items():  # numpy's cos for each phase's last position
+            tail = slice(segment.run_start, segment.end)
+            if flat[phase]:
+                continue
+            if len(series) == 1:
+                a, b = series[0][phase]
+                outs[0][tail] = _plain_value(segment.last_p, a, (b - a) / 2)
             else:
-                p = _phase_positions_of(g0 + low, high - low, ends[phase], ends[phase + 1], **geometry)
-                _plain(rows, p, a, half)
-    return out
+                _series_rows(outs, series, phase, phase == last, tail,
+                             np.float64(_plain_value(segment.last_p, 0.0, 1.0)))
+    return _Walked(segments, shared)
+
+
+def _plain_phase(out: np.ndarray, g0: int, rows: slice, begin: np.float32, width: np.float32, a: float,
+                 b: float, *, n_epoch: int, steps_per_epoch: int) -> None:
+    """numpy's cos for one phase's rows of the range (training batches g0 + rows)."""
+    for low in range(rows.start, rows.stop, PIECE):
+        m = min(PIECE, rows.stop - low)
+        p = positions32(g0 + low, m, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+        np.subtract(p, begin, out=p)
+        np.divide(p, width, out=p)
+        _plain(out[low : low + m], p, a, (b - a) / 2)
+
+
+# Rows whose position is the row before's, by range: counted on the way by the rates' walk, so
+# that a warning does not walk millions of positions again (clear_caches() empties it).
+_SHARED: dict[tuple[Any, ...], int] = {}
+
+
+def combined_rows(first: int, n: int, pcts: Sequence[float], series: Sequence[Sequence[tuple[float, float]]],
+                  *, n_epoch: int, steps_per_epoch: int, first_epoch: int) -> list[np.ndarray]:
+    """:func:`_combined` of each levels in ``series`` at rows first..first+n−1, in one walk (see
+    the comment above): each phase by the polynomial, or by numpy's cos where its levels are more
+    than FAST_LEVELS times the largest value of its series in the range, or its chunks too wide."""
+    pcts = tuple(pcts)
+    g0 = first + first_epoch * steps_per_epoch
+    geometry = {"n_epoch": n_epoch, "steps_per_epoch": steps_per_epoch}
+    key = (g0, n, pcts, n_epoch, steps_per_epoch)
+    counting = n_epoch * steps_per_epoch >= SHARED_FROM
+    outs = [np.empty(n) for _ in series]
+    walked = _walk_range(outs, g0, n, pcts, series, **geometry, count=counting)
+    if walked is None:
+        t = np.arange(first, first + n, dtype=np.float64)
+        outs = [_combined(t, pcts, levels, **geometry, first_epoch=first_epoch) for levels in series]
+        shared = _count_shared(g0, n, pcts, **geometry) if counting else 0
+    else:
+        segments, shared = walked.segments, walked.shared
+        ends = phase_ends(pcts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for out, levels in zip(outs, series):
+                # The largest value: at an end of a phase (sched_cos is monotonic); NaN does not count.
+                scale = max((abs(float(out[i])) for s in segments.values() for i in (s.start, s.end - 1)
+                             if not math.isnan(out[i])), default=0.0)
+                for phase, segment in segments.items():
+                    a, b = levels[phase]
+                    if max(abs(a), abs(b)) > FAST_LEVELS * scale and a != b:
+                        _plain_phase(out, g0, slice(segment.start, segment.end), ends[phase],
+                                     ends[phase + 1] - ends[phase], a, b, **geometry)
+    _SHARED.pop(key, None)
+    _SHARED[key] = shared
+    while len(_SHARED) > 8:
+        del _SHARED[next(iter(_SHARED))]
+    return outs
+
+
+def _count_shared(g0: int, n: int, pcts: tuple[float, ...], *, n_epoch: int, steps_per_epoch: int) -> int:
+    """Rows of the range whose phase and phase position are the row before's, the plain way."""
+    x = positions32(g0, n, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch)
+    idx, p = phase_positions(x, pcts)
+    return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
+
+
+def clear_caches() -> None:
+    """Forget the counted positions and interpolants (benchmarks start every run from scratch)."""
+    _SHARED.clear()
+    interpolants.cache_clear()
 
 
 # --- fit_one_cycle --------------------------------------------------------------------------------
@@ -582,9 +607,8 @@ def one_cycle_lr(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, lr_max: f
     ...              div_final=10.0, pct_start=0.5, start_epoch=0).round(4)
     array([0.25 , 0.625, 1.   , 0.55 ])
     """
-    levels = [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
-    return _combined(t, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                     steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+    return _combined(t, [pct_start, 1 - pct_start], _one_cycle_levels(lr_max, div, div_final),
+                     n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
 
 
 def one_cycle_momentum(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, pct_start: float,
@@ -647,33 +671,47 @@ def sgdr_lr(t: np.ndarray, *, n_epoch: int, steps_per_epoch: int, n_cycles: int,
 # --- the same, over long row ranges (Schedule.lr_range) -------------------------------------------
 
 
+def _one_cycle_levels(lr_max: float, div: float, div_final: float) -> list[tuple[float, float]]:
+    return [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
+
+
+def one_cycle_series_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr_max: float,
+                           div: float, div_final: float, pct_start: float, moms: tuple[float, float, float],
+                           start_epoch: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """fit_one_cycle's rate and momentum over a long range, in one walk: they share every
+    position and factor."""
+    momentum = [(moms[0], moms[1]), (moms[1], moms[2])]
+    rate, moment = combined_rows(first, n, [pct_start, 1 - pct_start],
+                                 [_one_cycle_levels(lr_max, div, div_final), momentum], n_epoch=n_epoch,
+                                 steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+    return rate, {"momentum": moment}
+
+
 def one_cycle_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr_max: float,
                        div: float, div_final: float, pct_start: float, start_epoch: int) -> np.ndarray:
-    levels = [(lr_max / div, lr_max), (lr_max, lr_max / div_final)]
-    return _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch, factor=True)
+    return combined_rows(first, n, [pct_start, 1 - pct_start], [_one_cycle_levels(lr_max, div, div_final)],
+                         n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)[0]
 
 
 def one_cycle_momentum_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, pct_start: float,
                              moms: tuple[float, float, float], start_epoch: int) -> dict[str, np.ndarray]:
     levels = [(moms[0], moms[1]), (moms[1], moms[2])]
-    return {"momentum": _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                                        steps_per_epoch=steps_per_epoch, first_epoch=start_epoch,
-                                        factor=True)}
+    return {"momentum": combined_rows(first, n, [pct_start, 1 - pct_start], [levels], n_epoch=n_epoch,
+                                      steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)[0]}
 
 
 def flat_cos_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, lr: float,
                       div_final: float, pct_start: float) -> np.ndarray:
     levels = [(lr, lr), (lr, lr / div_final)]
-    return _combined_range(first, n, [pct_start, 1 - pct_start], levels, n_epoch=n_epoch,
-                           steps_per_epoch=steps_per_epoch, first_epoch=0)
+    return combined_rows(first, n, [pct_start, 1 - pct_start], [levels], n_epoch=n_epoch,
+                         steps_per_epoch=steps_per_epoch, first_epoch=0)[0]
 
 
 def sgdr_lr_range(first: int, n: int, *, n_epoch: int, steps_per_epoch: int, n_cycles: int,
                   cycle_len: int, lr_max: float, cycle_mult: int, start_epoch: int) -> np.ndarray:
     pcts = sgdr_pcts(n_cycles, cycle_len, cycle_mult)
-    return _combined_range(first, n, pcts, [(lr_max, 0)] * n_cycles, n_epoch=n_epoch,
-                           steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)
+    return combined_rows(first, n, pcts, [[(lr_max, 0)] * n_cycles], n_epoch=n_epoch,
+                         steps_per_epoch=steps_per_epoch, first_epoch=start_epoch)[0]
 
 
 # --- parameters, checks and warnings ----------------------------------------------------------------
@@ -799,27 +837,27 @@ def first_reaching(end: np.float32, low: int, high: int, *, n_epoch: int, steps_
     return high
 
 
-def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed,
-                     factor: bool = False) -> int:
+def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, first_epoch=resumed) -> int:
     """How many of the first n rows share their phase position (so their rate) with the row before:
     fastai's float32 positions are 2^-24 apart near the end of the run, so a run of enough batches
-    gives neighbouring batches one rate. ``factor``: the curve's rates come from
-    :func:`range_phases` with it (whose cached positions this reads)."""
+    gives neighbouring batches one rate. Counted by the walk of the curve's rates when it has run
+    (:func:`combined_rows`), else by a walk of the positions alone."""
     if _batches(params) < SHARED_FROM:
         return 0
-    first = first_epoch(params) * params["steps_per_epoch"]
-    phases = range_phases(first, n, tuple(pcts), n_epoch=params["n_epoch"],
-                          steps_per_epoch=params["steps_per_epoch"], factor=factor)
-    if phases is not None:
-        return phases.shared
-    x = positions32(first, n, n_epoch=params["n_epoch"], steps_per_epoch=params["steps_per_epoch"])
-    idx, p = phase_positions(x, pcts)
-    return int(np.count_nonzero((idx[1:] == idx[:-1]) & (p[1:] == p[:-1])))
+    per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
+    g0 = first_epoch(params) * per_epoch
+    key = (g0, n, tuple(pcts), epochs, per_epoch)
+    if key not in _SHARED:
+        walked = _walk_range([], g0, n, tuple(pcts), [], n_epoch=epochs, steps_per_epoch=per_epoch,
+                             count=True)
+        _SHARED[key] = (walked.shared if walked is not None
+                        else _count_shared(g0, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch))
+    return _SHARED[key]
 
 
 def float32_warnings(params: Mapping[str, Any], pcts: Sequence[float], n: int,
-                     first_epoch=resumed, factor: bool = False) -> tuple[str, ...]:
-    same = shared_positions(params, pcts, n, first_epoch, factor)
+                     first_epoch=resumed) -> tuple[str, ...]:
+    same = shared_positions(params, pcts, n, first_epoch)
     if not same:
         return ()
     return (
@@ -834,7 +872,7 @@ def _one_cycle_pcts(params: Mapping[str, Any]) -> list[float]:
 
 
 def warn_one_cycle(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
-    return float32_warnings(params, _one_cycle_pcts(params), n, factor=True)
+    return float32_warnings(params, _one_cycle_pcts(params), n)
 
 
 def warn_flat_cos(params: Mapping[str, Any], n: int) -> tuple[str, ...]:
@@ -852,8 +890,7 @@ def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int
     """(cycle, epoch, batches late) for each restart that fastai makes after the first batch of
     its epoch: the cycle's float32 end rounds above f32(epoch / n_epoch), so the epoch's first
     batches still finish the cycle before (at a rate near 0) — e.g. fit_sgdr(3, 1) restarts its
-    third cycle one batch into epoch 3. The restarts inside the rows are the phase bounds of
-    :func:`range_phases` (which the curve's rates have cached); the others a binary search."""
+    third cycle one batch into epoch 3. Found by a binary search over the epoch's positions."""
     pcts = sgdr_pcts(params["n_cycles"], params["cycle_len"], params["cycle_mult"])
     ends = phase_ends(pcts)
     per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
@@ -867,12 +904,8 @@ def late_restarts(params: Mapping[str, Any], n: int) -> list[tuple[int, int, int
         begin = epoch * per_epoch
         if not 0 <= begin - first < n or ends[cycle] == ends[cycle - 1]:
             continue
-        phases = range_phases(first, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch, factor=False)
-        if phases is not None and phases.bounds[cycle] < n:
-            restart: int | None = min(first + phases.bounds[cycle], begin + per_epoch)
-        else:
-            restart = first_reaching(ends[cycle], begin, begin + per_epoch, n_epoch=epochs,
-                                     steps_per_epoch=per_epoch)
+        restart = first_reaching(ends[cycle], begin, begin + per_epoch, n_epoch=epochs,
+                                 steps_per_epoch=per_epoch)
         found.append((cycle + 1, epoch, (begin + per_epoch if restart is None else restart) - begin))
     return found
 
@@ -1080,6 +1113,7 @@ ONE_CYCLE = register(
         limit=lambda p: limit(p, _one_cycle_pcts(p)),
         extras=one_cycle_momentum,
         extras_range=one_cycle_momentum_range,
+        series_range=one_cycle_series_range,
         annotate=annotate_one_cycle,
         warn=warn_one_cycle,
         epoch_length=lambda p: p["steps_per_epoch"],
