@@ -259,7 +259,7 @@ def test_sched_cos_rows_are_numpys_to_a_few_ulps(middle, width, rows, a, b, repe
     polys = fa.interpolants(width * 1.01)
     assert polys is not None
     got, expected = np.empty(len(p)), np.empty(len(p))
-    fa._sched_cos_rows(got, p, polys, a, (b - a) / 2, np.empty(len(p)))
+    fa._sched_cos_rows(got, p, polys, a, (b - a) / 2, np.empty((2, len(p))))
     fa._plain(expected, p, a, (b - a) / 2)
     assert float(np.max(np.abs(got - expected))) <= 4 * 2.0**-52 * max(abs(a), abs(b), 1e-300)
     same = p[1:] == p[:-1]

@@ -163,10 +163,15 @@ def _walk(start: float, d: float, count: int, begin: int = 0, out: np.ndarray | 
     def put(low: int, high: int, step: float) -> None:
         """Batches low..high−1 (those asked for) at x + (k − i + 1)·step, a piece at a time. Every
         term is a whole number of the binade's ulps, so the sums are exact in any order."""
-        for a in range(max(low, begin), high, CHUNK):
+        low = max(low, begin)
+        if high <= low:
+            return
+        width = min(CHUNK, high - low)
+        offsets = np.multiply(COUNTS[:width], step, out=scratch[:width])  # the same in every piece
+        for a in range(low, high, CHUNK):
             b = min(a + CHUNK, high)
-            rows = np.multiply(COUNTS[: b - a], step, out=scratch[: b - a])
-            np.add(rows, x + (a - i + 1) * step, out=out[a - begin : b - begin], casting="same_kind")
+            np.add(offsets[: b - a], x + (a - i + 1) * step, out=out[a - begin : b - begin],
+                   casting="same_kind")
 
     scratch = np.empty(min(CHUNK, max(count - begin, 0)))
 
@@ -371,10 +376,11 @@ def chunk_radius(width: float, batches: int) -> float:
 
 
 def _sched_cos_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: float, half: float,
-                    u: np.ndarray) -> None:
+                    scratch: np.ndarray) -> None:
     """a + (1 + cos(π(1 − p)))·half for one chunk's positions p (float32, never decreasing) into
     out: the polynomial around the chunk's middle m when the chunk is within ``polys``' radius of
-    it, else numpy's. ``u``: room for p − m."""
+    it, else numpy's. ``scratch``: room for two rows of the chunk's length (p − m and the sum,
+    kept in the cache until the last operation writes out)."""
     low, high = float(p[0]), float(p[-1])
     middle, spread = (low + high) / 2, (high - low) / 2
     if polys is None or not spread <= polys.radius:
@@ -383,12 +389,13 @@ def _sched_cos_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, 
     c, s = math.cos(math.pi * middle), math.sin(math.pi * middle)
     terms = [half * (s * sk - c * ck) for ck, sk in zip(polys.cos, polys.sin)]
     terms[0] = a + half * (1.0 + s * polys.sin[0] - c * polys.cos[0])
+    u, total = scratch
     np.subtract(p, middle, out=u, dtype=np.float64)
-    np.multiply(u, terms[-1], out=out)
+    np.multiply(u, terms[-1], out=total)
     for term in reversed(terms[1:-1]):
-        np.add(out, term, out=out)
-        np.multiply(out, u, out=out)
-    np.add(out, terms[0], out=out)
+        np.add(total, term, out=total)
+        np.multiply(total, u, out=total)
+    np.add(total, terms[0], out=out)
 
 
 def _plain_value(p: float, a: float, half: float) -> float:
@@ -445,11 +452,11 @@ def _series_rows(outs: Sequence[np.ndarray], series: Sequence[Sequence[tuple[flo
 
 
 def _chunk_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: float, half: float,
-                segment: _Segment, first_row: int, u: np.ndarray) -> None:
+                segment: _Segment, first_row: int, scratch: np.ndarray) -> None:
     """:func:`_sched_cos_rows` of one chunk of a phase, with the rows of a run of equal positions
     given one value: the segment's first position numpy's cos, a run from the chunk before its
     value. Keeps the segment's last position, value and run start up to date."""
-    _sched_cos_rows(out, p, polys, a, half, u)
+    _sched_cos_rows(out, p, polys, a, half, scratch)
     first, final = p[0], p[-1]  # float32 keys: searchsorted then compares in float32, without a copy
     if math.isnan(segment.last_value):  # the segment's first rows
         segment.last_value = _plain_value(float(first), a, half)
@@ -476,7 +483,7 @@ def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, 
     flat = [not series or (all(levels[i][0] == levels[i][1] for levels in series) and i < last)
             for i in range(len(pcts))]
     x = np.empty(min(PIECE, n), dtype=np.float32)
-    factor, u = np.empty(CHUNK), np.empty(CHUNK)
+    factor, scratch = np.empty(CHUNK), np.empty((2, CHUNK))
     segments: dict[int, _Segment] = {}
     shared = 0
     before = math.nan  # the position of the row before the piece
@@ -495,7 +502,8 @@ def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, 
                 for low in range(bounds[phase], bounds[phase + 1], CHUNK):
                     high = min(low + CHUNK, bounds[phase + 1])
                     p = xs[low:high]
-                    np.subtract(p, ends[phase], out=p)
+                    if ends[phase]:  # x − 0 is x
+                        np.subtract(p, ends[phase], out=p)
                     np.divide(p, widths[phase], out=p)
                     rows = slice(piece + low, piece + high)
                     segment = segments.get(phase)
@@ -511,10 +519,11 @@ def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, 
                     elif len(series) == 1:  # the series' own values, straight from the polynomial
                         a, b = series[0][phase]
                         _chunk_rows(outs[0][rows], p, polys[phase], a, (b - a) / 2, segment, rows.start,
-                                    u[: high - low])
+                                    scratch[:, : high - low])
                     else:  # the factor, and each series from it
                         f = factor[: high - low]
-                        _chunk_rows(f, p, polys[phase], 0.0, 1.0, segment, rows.start, u[: high - low])
+                        _chunk_rows(f, p, polys[phase], 0.0, 1.0, segment, rows.start,
+                                    scratch[:, : high - low])
                         _series_rows(outs, series, phase, phase == last, rows, f)
         for phase, segment in segments.items():  # numpy's cos for each phase's last position
             tail = slice(segment.run_start, segment.end)
