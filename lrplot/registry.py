@@ -254,7 +254,7 @@ class Schedule(Record):
         return self.origin.rsplit(".", 1)[-1]
 
     def curve(self, t: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
-        return _call(self.lr, t, params)
+        return call_with(self.lr, t, params)
 
     def rows(self, first: int, n: int, params: Mapping[str, Any]) -> np.ndarray:
         """The curve at steps first..first+n-1, by ``lr_range`` when the range is long."""
@@ -263,7 +263,7 @@ class Schedule(Record):
         return self.curve(np.arange(first, first + n, dtype=np.float64), params)
 
     def extra_series(self, t: np.ndarray, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        return _call(self.extras, t, params) if self.extras else {}
+        return call_with(self.extras, t, params) if self.extras else {}
 
     def extra_rows(self, first: int, n: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The extra series at steps first..first+n-1, by ``extras_range`` when the range is long."""
@@ -297,7 +297,7 @@ def _call_range(fn: Callable[..., Any], first: int, n: int, params: Mapping[str,
     return fn(first, n, **_arguments(fn, params))
 
 
-def _call(fn: Callable[..., Any], t: np.ndarray, params: Mapping[str, Any]) -> Any:
+def call_with(fn: Callable[..., Any], t: np.ndarray, params: Mapping[str, Any]) -> Any:
     """Call a schedule function with the parameters it declares (it need not take them all)."""
     return fn(t, **_arguments(fn, params))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from lrplot.params import IntegerList, Invalid, Real, Schedules
 from lrplot.records import REQUIRED, Record
-from lrplot.registry import Annotations, Context, Event, Phase, Schedule, _call, entry, register
+from lrplot.registry import Annotations, Context, Event, Phase, Schedule, call_with, entry, register
 
 from . import _kernels
 from ._common import BASE_LR
@@ -423,7 +423,7 @@ def effect(segment: _Segment) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         q = schedule.curve(k, own)
         a = p = np.zeros_like(q)
     else:
-        a, p, q = _call(stepping.rule, k, {**params, "base": scheduler.base, "first": kind == FIRST})
+        a, p, q = call_with(stepping.rule, k, {**params, "base": scheduler.base, "first": kind == FIRST})
         a, p, q = np.broadcast_arrays(a, np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64))
     momentum = schedule.extra_series(k, params).get("momentum")
     return a, p, q, momentum

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.params import Choice, Integer, Invalid, Param, Real, Switch, literal, show
-from lrplot.registry import Annotations, Phase, Schedule, closest, register, schedules_of
+from lrplot.registry import Annotations, Phase, Schedule, call_with, closest, register, schedules_of
 
 from . import _kernels
 
@@ -564,31 +564,12 @@ def _cycle_pieces(params: Mapping[str, Any], slopes: tuple[float, float]) -> tup
     return pieces, end
 
 
-def one_cycle_lr_range(
-    first: int,
-    n: int,
-    *,
-    lr: float,
-    cycle_min_lr: float,
-    cycle_max_lr: float,
-    decay_lr_rate: float,
-    cycle_first_step_size: int,
-    cycle_second_step_size: int | None,
-    cycle_first_stair_count: int,
-    cycle_second_stair_count: int | None,
-    decay_step_size: int,
-    last_batch_iteration: int,
-) -> np.ndarray:
-    """:func:`one_cycle_lr` at rows first..first+n−1: lines (or stairs) in the cycle, and a
-    line's reciprocal in the decay."""
-    params = dict(lr=lr, cycle_min_lr=cycle_min_lr, cycle_max_lr=cycle_max_lr, decay_lr_rate=decay_lr_rate,
-                  cycle_first_step_size=cycle_first_step_size, cycle_second_step_size=cycle_second_step_size,
-                  cycle_first_stair_count=cycle_first_stair_count,
-                  cycle_second_stair_count=cycle_second_stair_count, decay_step_size=decay_step_size,
-                  last_batch_iteration=last_batch_iteration)
+def one_cycle_lr_range(first: int, n: int, **params: Any) -> np.ndarray:
+    """:func:`one_cycle_lr` at rows first..first+n−1 (its parameters, ``params``): lines (or
+    stairs) in the cycle, and a line's reciprocal in the decay."""
 
     def plain(t: np.ndarray) -> np.ndarray:
-        return one_cycle_lr(t, **params)
+        return call_with(one_cycle_lr, t, params)
 
     low, high = params["cycle_min_lr"], params["cycle_max_lr"]
     up, down, total = _cycle_sizes(params["cycle_first_step_size"], params["cycle_second_step_size"])
@@ -606,32 +587,14 @@ def one_cycle_lr_range(
     return _assemble(first, n, plain, pieces)
 
 
-def one_cycle_momentum_range(
-    first: int,
-    n: int,
-    *,
-    cycle_first_step_size: int,
-    cycle_second_step_size: int | None,
-    cycle_first_stair_count: int,
-    cycle_second_stair_count: int | None,
-    decay_step_size: int,
-    cycle_momentum: bool,
-    cycle_min_mom: float,
-    cycle_max_mom: float,
-    decay_mom_rate: float,
-    last_batch_iteration: int,
-) -> dict[str, np.ndarray]:
-    """:func:`one_cycle_momentum` at rows first..first+n−1, as :func:`one_cycle_lr_range`."""
-    if not cycle_momentum:
+def one_cycle_momentum_range(first: int, n: int, **params: Any) -> dict[str, np.ndarray]:
+    """:func:`one_cycle_momentum` at rows first..first+n−1 (its parameters, ``params``), as
+    :func:`one_cycle_lr_range`."""
+    if not params["cycle_momentum"]:
         return {}
-    params = dict(cycle_first_step_size=cycle_first_step_size, cycle_second_step_size=cycle_second_step_size,
-                  cycle_first_stair_count=cycle_first_stair_count,
-                  cycle_second_stair_count=cycle_second_stair_count, decay_step_size=decay_step_size,
-                  cycle_momentum=cycle_momentum, cycle_min_mom=cycle_min_mom, cycle_max_mom=cycle_max_mom,
-                  decay_mom_rate=decay_mom_rate, last_batch_iteration=last_batch_iteration)
 
     def plain(t: np.ndarray) -> np.ndarray:
-        return one_cycle_momentum(t, **params)["momentum"]
+        return call_with(one_cycle_momentum, t, params)["momentum"]
 
     low, high = params["cycle_min_mom"], params["cycle_max_mom"]
     up, down, _ = _cycle_sizes(params["cycle_first_step_size"], params["cycle_second_step_size"])
@@ -644,29 +607,17 @@ def one_cycle_momentum_range(
     return {"momentum": _assemble(first, n, plain, pieces)}
 
 
-def lr_range_test_lr_range(
-    first: int,
-    n: int,
-    *,
-    lr: float,
-    lr_range_test_min_lr: float,
-    lr_range_test_step_size: int,
-    lr_range_test_step_rate: float,
-    lr_range_test_staircase: bool,
-    last_batch_iteration: int,
-) -> np.ndarray:
-    """:func:`lr_range_test_lr` at rows first..first+n−1: a line, or stairs step_size rows wide."""
-    params = dict(lr=lr, lr_range_test_min_lr=lr_range_test_min_lr,
-                  lr_range_test_step_size=lr_range_test_step_size,
-                  lr_range_test_step_rate=lr_range_test_step_rate,
-                  lr_range_test_staircase=lr_range_test_staircase, last_batch_iteration=last_batch_iteration)
+def lr_range_test_lr_range(first: int, n: int, **params: Any) -> np.ndarray:
+    """:func:`lr_range_test_lr` at rows first..first+n−1 (its parameters, ``params``): a line, or
+    stairs step_size rows wide."""
 
     def plain(t: np.ndarray) -> np.ndarray:
-        return lr_range_test_lr(t, **params)
+        return call_with(lr_range_test_lr, t, params)
 
-    low, size, rate = lr_range_test_min_lr, lr_range_test_step_size, lr_range_test_step_rate
-    if lr_range_test_staircase:
-        offset = last_batch_iteration + 1  # interval ⌊(offset + t)/size⌋
+    low, size = params["lr_range_test_min_lr"], params["lr_range_test_step_size"]
+    rate = params["lr_range_test_step_rate"]
+    if params["lr_range_test_staircase"]:
+        offset = params["last_batch_iteration"] + 1  # interval ⌊(offset + t)/size⌋
         start = max(first, 1)
         first_stair = -(-(offset + start) // size)  # the first whole stair after row `start`
         bounds = [start, *range(first_stair * size - offset, first + n, size), first + n]
