@@ -6,7 +6,7 @@ few batches, fastai's defaults and refusals, and the emitted scripts run.
 
 fastai computes the rates in float64 at float32 positions, and lrplot reproduces that arithmetic,
 so one tolerance serves: 1e-12 of the curve's scale (what is measured is 0: bit-identical). Ranges
-of FAST_FROM rows or more take a polynomial per chunk of rows instead of numpy's cos (fa._factor):
+of FAST_FROM rows or more take a polynomial per chunk of rows instead of numpy's cos (fa._sched_cos_rows):
 a few ulps of the phase's levels, so those tests hold them to FAST_ROUTE of the scale.
 """
 
