@@ -583,11 +583,17 @@ def combined_rows(first: int, n: int, pcts: Sequence[float], series: Sequence[Se
                     if max(abs(a), abs(b)) > FAST_LEVELS * scale and a != b:
                         _plain_phase(out, g0, slice(segment.start, segment.end), ends[phase],
                                      ends[phase + 1] - ends[phase], a, b, **geometry)
+    _remember_shared(key, shared)
+    return outs
+
+
+def _remember_shared(key: tuple[Any, ...], shared: int) -> int:
+    """Keep a range's count of shared positions, for the last 8 ranges counted."""
     _SHARED.pop(key, None)
     _SHARED[key] = shared
     while len(_SHARED) > 8:
         del _SHARED[next(iter(_SHARED))]
-    return outs
+    return shared
 
 
 def _count_shared(g0: int, n: int, pcts: tuple[float, ...], *, n_epoch: int, steps_per_epoch: int) -> int:
@@ -856,12 +862,11 @@ def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, f
     per_epoch, epochs = params["steps_per_epoch"], params["n_epoch"]
     g0 = first_epoch(params) * per_epoch
     key = (g0, n, tuple(pcts), epochs, per_epoch)
-    if key not in _SHARED:
-        walked = _walk_range([], g0, n, tuple(pcts), [], n_epoch=epochs, steps_per_epoch=per_epoch,
-                             count=True)
-        _SHARED[key] = (walked.shared if walked is not None
-                        else _count_shared(g0, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch))
-    return _SHARED[key]
+    if key in _SHARED:
+        return _SHARED[key]
+    walked = _walk_range([], g0, n, tuple(pcts), [], n_epoch=epochs, steps_per_epoch=per_epoch, count=True)
+    return _remember_shared(key, walked.shared if walked is not None
+                            else _count_shared(g0, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch))
 
 
 def float32_warnings(params: Mapping[str, Any], pcts: Sequence[float], n: int,
