@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from lrplot.params import Integer, Invalid, Param, Real
 from lrplot.registry import Annotations, Context, Phase, Schedule, register
+from lrplot.schedules._writer import writer
 
 # Learner(lr=defaults.lr): the rate fit_* use when lr_max (or lr) is not given.
 DEFAULT_LR = 1e-3
@@ -48,9 +49,10 @@ DEFAULT_MOMS = (0.95, 0.85, 0.95)
 # Below this many batches, consecutive batches are more than 4 float32 ulps apart in position,
 # so they never share a float32 phase position (their rates differ); above it lrplot checks.
 SHARED_FROM = 1 << 22
-# Rows per chunk of a long range: a chunk's positions and its float64 temporaries stay in the L1/L2
-# cache. COUNTS: 0, 1, ..., CHUNK − 1, the offsets of a chunk's rows.
-CHUNK = 1 << 14
+# Rows per chunk of a long range: a chunk's positions and its float64 temporaries stay in the L2
+# cache, and numpy's cost per call is small beside the chunk's work. COUNTS: 0, 1, ..., CHUNK − 1,
+# the offsets of a chunk's rows.
+CHUNK = 1 << 15
 COUNTS = np.arange(CHUNK, dtype=np.float64)
 COUNTS.flags.writeable = False
 
@@ -252,13 +254,15 @@ def _combined(t: np.ndarray, pcts: Sequence[float], levels: Sequence[tuple[float
 
 # --- the same, over long row ranges (Schedule.lr_range and series_range) ---------------------------
 #
-# A long range is walked once, a chunk of rows at a time, so that every temporary stays in the
+# A long range is walked once, a piece of rows at a time, so that every temporary stays in the
 # CPU's cache and every series of the curve (fit_one_cycle's rate and momentum) comes from the same
 # pass: a piece of float32 positions (positions32), then for each chunk of it the phase positions
-# p (in float32, as combine_scheds), sched_cos's factor 1 + cos(π(1 − p)) = 1 − cos(πp), and each
-# series a + factor·(b − a)/2 (a curve of one series takes its values straight from the polynomial,
-# its coefficients scaled). numpy's cos would cost more than all the rest together, so inside a
-# chunk the factor is a polynomial in p: with m the chunk's middle position and u = p − m,
+# p (in float32, as combine_scheds) and sched_cos's factor 1 + cos(π(1 − p)) = 1 − cos(πp) into a
+# buffer (a curve of one series takes its values straight from the polynomial, its coefficients
+# scaled); a helper thread then writes each series a + factor·(b − a)/2 of the piece into the
+# outputs while the next piece is computed (_walk_range). numpy's cos would cost more than all the
+# rest together, so inside a chunk the factor is a polynomial in p: with m the chunk's middle
+# position and u = p − m,
 #     1 − cos(π(m + u)) = 1 − cos(πm)·cos(πu) + sin(πm)·sin(πu),
 # where cos(πu) and sin(πu) are Chebyshev interpolants on |u| <= the chunk's half-width (a chunk
 # spans a few thousandths of a phase). That factor is within a few ulps of 2 of numpy's; equal
@@ -266,12 +270,13 @@ def _combined(t: np.ndarray, pcts: Sequence[float], levels: Sequence[tuple[float
 # crosses chunks keeps its first value); the first and last positions of each phase take numpy's
 # cos, so a phase starts exactly at its level.
 
-# Rows of float32 positions computed at a time: 1 MiB, in the L2 cache.
+# Rows of float32 positions computed at a time (1 MiB, in the L2 cache), and handed to the helper
+# thread together: long enough that the two threads take Python's lock from each other rarely.
 PIECE = 1 << 18
 # The interpolants' bound on their error (of cos(πu) and sin(πu)), and their highest degree: a
 # phase whose chunks are too wide for it (a short range) takes numpy's cos.
 POLY_ERROR = 2.0**-54
-MAX_DEGREE = 6
+MAX_DEGREE = 8
 # Over a long range a phase's rows are within a few ulps of its levels of fastai's: a range takes
 # the polynomial for a phase whose levels are at most this many times the largest value of the
 # series in the range (else the rows, say the tail of a cosine towards lr_max/div_final, would
@@ -390,7 +395,8 @@ def _sched_cos_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, 
     terms = [half * (s * sk - c * ck) for ck, sk in zip(polys.cos, polys.sin)]
     terms[0] = a + half * (1.0 + s * polys.sin[0] - c * polys.cos[0])
     u, total = scratch
-    np.subtract(p, middle, out=u, dtype=np.float64)
+    u[...] = p  # a plain cast, then the subtraction in float64: cheaper than numpy's mixed-type loop
+    np.subtract(u, middle, out=u)
     np.multiply(u, terms[-1], out=total)
     for term in reversed(terms[1:-1]):
         np.add(total, term, out=total)
@@ -437,18 +443,24 @@ class _Walked(NamedTuple):
     shared: int
 
 
-def _series_rows(outs: Sequence[np.ndarray], series: Sequence[Sequence[tuple[float, float]]], phase: int,
+def _series_rows(block: np.ndarray, series: Sequence[Sequence[tuple[float, float]]], phase: int,
                  last_phase: bool, rows: slice, factor: np.ndarray | float) -> None:
-    """Each series' rows from the factor: a + factor·(b − a)/2 (a flat phase but the last, whose
-    positions may be 0/0, is a: fastai's a + factor·0)."""
-    for out, levels in zip(outs, series):
-        a, b = levels[phase]
-        target = out[rows]
-        if a == b and not last_phase:
-            target[...] = a
+    """Each series' rows (row i of ``block`` for series i) from the factor: a + factor·(b − a)/2,
+    in two array operations for all of them (a flat phase but the last, whose positions may be
+    0/0, is a: fastai's a + factor·0)."""
+    levels = [each[phase] for each in series]
+    target = block[:, rows]
+    flat = [a == b and not last_phase for a, b in levels]
+    if not any(flat):
+        np.multiply(np.array([[(b - a) / 2] for a, b in levels]), factor, out=target)
+        np.add(target, np.array([[a] for a, _ in levels]), out=target)
+        return
+    for row, (a, b), level in zip(target, levels, flat):
+        if level:
+            row[...] = a
         else:
-            np.multiply(factor, (b - a) / 2, out=target)
-            np.add(target, a, out=target)
+            np.multiply(factor, (b - a) / 2, out=row)
+            np.add(row, a, out=row)
 
 
 def _chunk_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: float, half: float,
@@ -468,12 +480,34 @@ def _chunk_rows(out: np.ndarray, p: np.ndarray, polys: Interpolants | None, a: f
     segment.last_p, segment.last_value, segment.end = float(final), float(out[-1]), first_row + len(p)
 
 
-def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, ...],
+def _write_piece(block: np.ndarray, series: Sequence[Sequence[tuple[float, float]]],
+                 parts: Sequence[tuple[int, int, int]], values: np.ndarray, first_row: int,
+                 flat: Sequence[bool]) -> None:
+    """The helper's half of one piece of a walk: each series' rows from the piece's values (one
+    series: its own values; more: the factor), or the level of a flat phase. ``parts``: (phase,
+    low, high), the phase's rows first_row + low..high."""
+    last = len(flat) - 1
+    with np.errstate(invalid="ignore"):
+        for phase, low, high in parts:
+            rows = slice(first_row + low, first_row + high)
+            if flat[phase]:
+                _series_rows(block, series, phase, False, rows, 0.0)
+            elif len(series) == 1:
+                block[0, rows] = values[low:high]
+            else:
+                _series_rows(block, series, phase, phase == last, rows, values[low:high])
+
+
+def _walk_range(block: np.ndarray, g0: int, n: int, pcts: tuple[float, ...],
                 series: Sequence[Sequence[tuple[float, float]]], *, n_epoch: int, steps_per_epoch: int,
                 count: bool) -> _Walked | None:
-    """Fill each series' rows of the training batches g0..g0+n−1 (see the comment above); None
-    when the positions decrease somewhere (sums so long that an epoch ends past the next one's
-    start), which this walk does not follow."""
+    """Fill each series' rows (row i of ``block`` for series i) of the training batches
+    g0..g0+n−1 (see the comment above); None when the positions decrease somewhere (sums so long
+    that an epoch ends past the next one's start), which this walk does not follow.
+
+    A long range takes two cores: this thread computes a piece's positions and cosine into one of
+    two buffers, then hands the piece to a helper thread (``_writer``), which writes its rows into
+    the outputs (:func:`_write_piece`) while this thread computes the next piece into the other."""
     ends = phase_ends(pcts)
     last = len(pcts) - 1
     batches = n_epoch * steps_per_epoch
@@ -483,58 +517,65 @@ def _walk_range(outs: Sequence[np.ndarray], g0: int, n: int, pcts: tuple[float, 
     flat = [not series or (all(levels[i][0] == levels[i][1] for levels in series) and i < last)
             for i in range(len(pcts))]
     x = np.empty(min(PIECE, n), dtype=np.float32)
-    factor, scratch = np.empty(CHUNK), np.empty((2, CHUNK))
+    buffers, scratch = [np.empty(min(PIECE, n)) for _ in range(2)], np.empty((2, CHUNK))
     segments: dict[int, _Segment] = {}
     shared = 0
     before = math.nan  # the position of the row before the piece
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for piece in range(0, n, PIECE):
-            m = min(PIECE, n - piece)
-            xs = positions32(g0 + piece, m, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, out=x[:m])
-            # Inside an epoch the sums never decrease, so only each epoch's first batch can step back.
-            starts = np.arange(-(g0 + piece) % steps_per_epoch, m, steps_per_epoch)
-            inner = starts[starts > 0]
-            if (len(starts) and starts[0] == 0 and xs[0] < before) or np.any(xs[inner] < xs[inner - 1]):
-                return None
-            before = float(xs[-1])
-            bounds = [0, *np.searchsorted(xs, ends[1:-1], side="left").tolist(), m]
-            for phase in range(len(pcts)):
-                for low in range(bounds[phase], bounds[phase + 1], CHUNK):
-                    high = min(low + CHUNK, bounds[phase + 1])
-                    p = xs[low:high]
-                    if ends[phase]:  # x − 0 is x
-                        np.subtract(p, ends[phase], out=p)
-                    np.divide(p, widths[phase], out=p)
-                    rows = slice(piece + low, piece + high)
-                    segment = segments.get(phase)
-                    if segment is None:
-                        segment = segments[phase] = _Segment(rows.start, float(p[0]))
-                    elif count and p[0] == segment.last_p:
-                        shared += 1
-                    if count:
-                        shared += int(np.count_nonzero(p[1:] == p[:-1]))
-                    if flat[phase]:
-                        _series_rows(outs, series, phase, False, rows, 0.0)
-                        segment.last_p, segment.end = float(p[-1]), rows.stop
-                    elif len(series) == 1:  # the series' own values, straight from the polynomial
-                        a, b = series[0][phase]
-                        _chunk_rows(outs[0][rows], p, polys[phase], a, (b - a) / 2, segment, rows.start,
+    helper = writer(n if series else 0)
+    handed = 0
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for piece in range(0, n, PIECE):
+                m = min(PIECE, n - piece)
+                xs = positions32(g0 + piece, m, n_epoch=n_epoch, steps_per_epoch=steps_per_epoch, out=x[:m])
+                # Inside an epoch the sums never decrease, so only each epoch's first batch can step back.
+                starts = np.arange(-(g0 + piece) % steps_per_epoch, m, steps_per_epoch)
+                inner = starts[starts > 0]
+                if (len(starts) and starts[0] == 0 and xs[0] < before) or np.any(xs[inner] < xs[inner - 1]):
+                    return None
+                before = float(xs[-1])
+                bounds = [0, *np.searchsorted(xs, ends[1:-1], side="left").tolist(), m]
+                values = buffers[handed % 2]
+                helper.wait(handed - 1)  # the piece two before, which read this buffer, is written
+                for phase in range(len(pcts)):
+                    for low in range(bounds[phase], bounds[phase + 1], CHUNK):
+                        high = min(low + CHUNK, bounds[phase + 1])
+                        p = xs[low:high]
+                        if ends[phase]:  # x − 0 is x
+                            np.subtract(p, ends[phase], out=p)
+                        np.divide(p, widths[phase], out=p)
+                        segment = segments.get(phase)
+                        if segment is None:
+                            segment = segments[phase] = _Segment(piece + low, float(p[0]))
+                        elif count and p[0] == segment.last_p:
+                            shared += 1
+                        if count:
+                            shared += int(np.count_nonzero(p[1:] == p[:-1]))
+                        if flat[phase]:
+                            segment.last_p, segment.end = float(p[-1]), piece + high
+                            continue
+                        # One series: its own values, straight from the polynomial; more: the factor.
+                        a, b = series[0][phase] if len(series) == 1 else (0.0, 2.0)
+                        _chunk_rows(values[low:high], p, polys[phase], a, (b - a) / 2, segment, piece + low,
                                     scratch[:, : high - low])
-                    else:  # the factor, and each series from it
-                        f = factor[: high - low]
-                        _chunk_rows(f, p, polys[phase], 0.0, 1.0, segment, rows.start,
-                                    scratch[:, : high - low])
-                        _series_rows(outs, series, phase, phase == last, rows, f)
-        for phase, segment in segments.items():  # numpy's cos for each phase's last position
-            tail = slice(segment.run_start, segment.end)
-            if flat[phase]:
-                continue
-            if len(series) == 1:
-                a, b = series[0][phase]
-                outs[0][tail] = _plain_value(segment.last_p, a, (b - a) / 2)
-            else:
-                _series_rows(outs, series, phase, phase == last, tail,
-                             np.float64(_plain_value(segment.last_p, 0.0, 1.0)))
+                if series:
+                    parts = [(phase, bounds[phase], bounds[phase + 1]) for phase in range(len(pcts))
+                             if bounds[phase] < bounds[phase + 1]]
+                    helper.submit(partial(_write_piece, block, series, parts, values, piece, flat))
+                    handed += 1
+            helper.wait(handed)
+    finally:
+        helper.close()
+    for phase, segment in segments.items():  # numpy's cos for each phase's last position
+        tail = slice(segment.run_start, segment.end)
+        if flat[phase]:
+            continue
+        if len(series) == 1:
+            a, b = series[0][phase]
+            block[0, tail] = _plain_value(segment.last_p, a, (b - a) / 2)
+        else:
+            _series_rows(block, series, phase, phase == last, tail,
+                         np.float64(_plain_value(segment.last_p, 0.0, 1.0)))
     return _Walked(segments, shared)
 
 
@@ -564,8 +605,9 @@ def combined_rows(first: int, n: int, pcts: Sequence[float], series: Sequence[Se
     geometry = {"n_epoch": n_epoch, "steps_per_epoch": steps_per_epoch}
     key = (g0, n, pcts, n_epoch, steps_per_epoch)
     counting = n_epoch * steps_per_epoch >= SHARED_FROM
-    outs = [np.empty(n) for _ in series]
-    walked = _walk_range(outs, g0, n, pcts, series, **geometry, count=counting)
+    block = np.empty((len(series), n))  # the series' rows: one array, so one operation writes them all
+    outs = list(block)
+    walked = _walk_range(block, g0, n, pcts, series, **geometry, count=counting)
     if walked is None:
         t = np.arange(first, first + n, dtype=np.float64)
         outs = [_combined(t, pcts, levels, **geometry, first_epoch=first_epoch) for levels in series]
@@ -864,7 +906,8 @@ def shared_positions(params: Mapping[str, Any], pcts: Sequence[float], n: int, f
     key = (g0, n, tuple(pcts), epochs, per_epoch)
     if key in _SHARED:
         return _SHARED[key]
-    walked = _walk_range([], g0, n, tuple(pcts), [], n_epoch=epochs, steps_per_epoch=per_epoch, count=True)
+    walked = _walk_range(np.empty((0, n)), g0, n, tuple(pcts), [], n_epoch=epochs, steps_per_epoch=per_epoch,
+                         count=True)
     return _remember_shared(key, walked.shared if walked is not None
                             else _count_shared(g0, n, tuple(pcts), n_epoch=epochs, steps_per_epoch=per_epoch))
 
