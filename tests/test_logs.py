@@ -381,6 +381,33 @@ class TestMetricsFiles:
         named = cli("plateau --metrics plateau_state.json --column eval_loss -o -")
         assert named.stdout == result.stdout.replace("0.01,", "0.001,")
 
+    @pytest.mark.parametrize("command", ["hf reduce-lr-on-plateau", "timm plateau",
+                                         "timm create-scheduler-v2 --sched plateau"])
+    def test_every_plateau_reads_metrics_as_torch_s_does(self, cli, here, command):
+        """One reader for every plateau schedule: a column of a trainer_state.json gives each the
+        metric torch's plateau reads, and each refuses a --column without columns alike."""
+        torch = read_csv(cli("plateau --metrics plateau_state.json --column eval_loss -o -").stdout)[1]
+        result = cli(f"{command} --metrics plateau_state.json --column eval_loss -o -")
+        assert result.code == 0, result.stderr
+        header, rows = read_csv(result.stdout)
+        assert [r[header.index("metric")] for r in rows] == [r[2] for r in torch]
+        (here / "list.json").write_text("[1, 2, 3]")
+        for args in ("--metrics list.json --column x", "--metrics val.txt --column x",
+                     "--metrics plateau_state.json --column nope"):
+            expected, got = cli(f"plateau {args}"), cli(f"{command} {args}")
+            assert got.code == expected.code != 0 and got.stdout == ""
+            assert got.stderr.splitlines()[-1] == expected.stderr.splitlines()[-1]
+
+    @pytest.mark.parametrize("command", ["timm plateau", "timm create-scheduler-v2 --sched plateau"])
+    def test_timm_refuses_metrics_at_epochs_of_their_own(self, cli, here, command):
+        """timm's train.py steps the plateau with a metric after every epoch: a run validated every
+        second epoch (Lightning's epochs 1, 3, 5, 7) has no timm curve, and is refused in one line
+        rather than read as epochs 0..3; torch's plateau holds its rate through the gaps."""
+        result = cli(f"{command} --metrics plateau_metrics.csv --column val_loss -o -")
+        assert_one_line_error(result, 2, "--metrics in plateau_metrics.csv (column val_loss) are at epochs "
+                              "1, 3, 5, 7", "one metric per epoch, from epoch 0")
+        assert cli("plateau --metrics plateau_metrics.csv --column val_loss -o -").code == 0
+
     def test_trainer_state_evaluations_between_epochs_are_one_row_each(self, cli, here):
         state = {"log_history": [{"step": s, "epoch": s / 8, "eval_loss": 1 / s} for s in (4, 8, 12)]}
         (here / "steps.json").write_text(json.dumps(state))

@@ -426,6 +426,20 @@ def _metric_range(first: int, n: int, *, metrics: series.MetricSeries) -> dict[s
 
 def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
     """Read the metric series (a file, or an inline list) and check the threshold makes sense."""
+    params = load_metrics(params, context)
+    if params["threshold_mode"] == "rel" and params["threshold"] >= 1:
+        raise Invalid(
+            "{} must be < 1 with {} rel (it is a fraction of the best value)",
+            "threshold",
+            "threshold_mode",
+        )
+    return params
+
+
+def load_metrics(params: dict[str, Any], context: Context) -> dict[str, Any]:
+    """``params`` with ``metrics`` (a file, or an inline list) read into a series, and ``column``
+    the one it was read from: the one reader of every plateau schedule (torch's, Hugging Face's,
+    timm's). ``--column`` applies to files with named columns only."""
     from lrplot import series  # its readers (csv, json) are paid for only when metrics are read
 
     source, column = params["metrics"], params["column"]
@@ -439,12 +453,6 @@ def resolve(params: dict[str, Any], context: Context) -> dict[str, Any]:
         metrics = series.load(source, column, context.base_dir)
         if column is not None and metrics.column is None:
             raise Invalid(COLUMN_FILES + ", not a JSON list", "column")
-    if params["threshold_mode"] == "rel" and params["threshold"] >= 1:
-        raise Invalid(
-            "{} must be < 1 with {} rel (it is a fraction of the best value)",
-            "threshold",
-            "threshold_mode",
-        )
     return {**params, "metrics": metrics, "column": metrics.column}
 
 

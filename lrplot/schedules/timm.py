@@ -27,7 +27,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lrplot.params import Choice, Integer, IntegerList, Invalid, Param, Real, Series, Switch, Text, show
+from lrplot.params import (
+    Choice,
+    Integer,
+    IntegerList,
+    Invalid,
+    Param,
+    Real,
+    Series,
+    Switch,
+    Text,
+    literal,
+    show,
+)
 from lrplot.records import REQUIRED, Record, replace
 from lrplot.registry import Annotations, Context, Event, Phase, Schedule, register
 
@@ -1117,22 +1129,24 @@ def _resolve_multisteps(params: dict[str, Any], context: Context) -> dict[str, A
 
 
 def _load_metrics(params: dict[str, Any], context: Context) -> dict[str, Any]:
-    """The metric series (a file, or an inline list), read as torch's plateau reads it."""
-    from lrplot import series
+    """The metrics read as torch's plateau reads them, one per epoch from epoch 0: timm's train.py
+    steps the scheduler with a metric after every epoch, so a file whose values sit at epochs of
+    its own (a run validated every few epochs) has no timm curve, and is refused rather than read
+    as consecutive epochs."""
+    from .plateau import load_metrics
 
-    source, column = params["metrics"], params["column"]
-    if not isinstance(source, str):
-        if column is not None:
-            raise Invalid("{} applies only to CSV metrics files, not an inline list", "column")
-        metrics = series.from_values(source)
-    else:
-        if column is not None and not source.lower().endswith(".csv"):
-            raise Invalid("{} applies only to CSV metrics files (.csv)", "column")
-        metrics = series.load(source, column, context.base_dir)
-    return {**params, "metrics": metrics, "column": metrics.column}
+    params = load_metrics(params, context)
+    metrics = params["metrics"]
+    if metrics.epochs is not None:
+        shown = ", ".join(str(int(e)) for e in metrics.epochs[:4]) + (", ..." if len(metrics) > 4 else "")
+        raise Invalid(f"{{}} in {literal(metrics.describe())} are at epochs {shown}; timm's plateau takes "
+                      "one metric per epoch, from epoch 0 (timm's train.py steps it after every epoch)",
+                      "metrics")
+    return params
 
 
 def _resolve_plateau(params: dict[str, Any], context: Context) -> dict[str, Any]:
+    """The noise checked, the metrics read."""
     _check_noise(params)
     return _load_metrics(params, context)
 
