@@ -22,9 +22,9 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from .engine import (
     FLAGS,
-    LABEL,
+    LOG_OPTIONS,
+    LOG_TAG,
     RUN_WIDE,
-    STEPS,
     STEPS_PER_EPOCH,
     Curve,
     Naming,
@@ -33,6 +33,7 @@ from .engine import (
     compute,
     inherit_run_wide,
     labelled,
+    log_spec,
     lookup,
     spec_params,
 )
@@ -631,7 +632,7 @@ def _run(**raw: Any) -> None:
     one_writer(loaded.settings, targets)  # the config may ask for a chart or code too
     specs = labelled(loaded.specs, Naming("key", error=ConfigError, file=raw["config"]))
     protect(targets, [("config", Path(raw["config"])), *inputs_of(specs)])
-    emit([compute(spec) for spec in specs], targets, make_view(loaded.settings, specs), settings["quiet"])
+    emit([curve_of(spec) for spec in specs], targets, make_view(loaded.settings, specs), settings["quiet"])
 
 
 _with_signature(_run, [
@@ -737,27 +738,10 @@ app.command(
 
 # --- log and check -------------------------------------------------------------------------------
 
-LOG_TAG = Text("tag", "The rate to read: a column or tag of the log (default: the one rate it holds, "
-               "e.g. learning_rate, lr-AdamW).")
-LOG_METRIC = Text("metric", "A logged metric to show beside the rate (e.g. eval_loss, val_loss).")
-LOG_OPTIONS = (LOG_TAG, LOG_METRIC, LABEL, STEPS, STEPS_PER_EPOCH)
 RTOL = Real("rtol", "Relative tolerance: a logged rate agrees within rtol x the larger of it and the "
             "plan's.", 1e-6, gt=0, lt=1)
 LOG_FILE_HELP = ("A training log: trainer_state.json, Lightning's metrics.csv, a TensorBoard event file "
                  "or run folder, or a CSV with a step and a rate column.")
-
-
-def log_spec(raw: dict[str, Any], file: str, naming: Naming) -> Any:
-    """A log request from raw option values (None: not given), read and validated."""
-    from .logs import build
-
-    values = {}
-    for param in LOG_OPTIONS:
-        try:
-            values[param.name] = None if raw.get(param.name) is None else param.parse(raw[param.name])
-        except Invalid as invalid:
-            raise naming.fail(invalid) from None
-    return build(file, **values)
 
 
 def curve_of(spec: Any) -> Curve:

@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.engine import RUN_WIDE, Naming, Parameters, Spec, build_spec, inherit_run_wide, unknown_hint
+from lrplot.engine import (
+    LOG_OPTIONS,
+    RUN_WIDE,
+    Naming,
+    Parameters,
+    Spec,
+    build_spec,
+    inherit_run_wide,
+    log_spec,
+    unknown_hint,
+)
 from lrplot.errors import ConfigError
 from lrplot.frameworks import FRAMEWORKS
 from lrplot.params import Invalid, Param, literal
@@ -40,7 +50,7 @@ class LineDict(dict):
 class Config:
     """A validated config: its specs and the output settings it asks for."""
 
-    specs: list[Spec]
+    specs: list[Spec]  # and logs.LogSpec, for a type: log
     settings: dict[str, Any] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
 
@@ -267,7 +277,9 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
     if kind is None:
         known = [s.yaml_type for s in schedules_of("torch").values()]
         raise where.fail(Invalid(f"{{}} is missing; one of {', '.join(known)} (or framework.name, "
-                                 "e.g. hf.cosine)", "type"), entry)
+                                 f"e.g. hf.cosine, or {LOG} for a training log)", "type"), entry)
+    if kind == LOG:
+        return _log(entry, index, settings, base_dir, shown)
     if not isinstance(kind, str) or find(kind) is None:
         hint = literal(unknown_hint(kind))
         raise where.fail(Invalid(f"{{}} {literal(repr(kind))} is not a schedule{hint}", "type"), entry)
@@ -277,3 +289,28 @@ def _spec(entry: Any, index: int, settings: Mapping[str, Any], base_dir: Path, s
     inherit_run_wide(raw, settings, kind)
     return build_spec(kind, raw, naming, base_dir)
 
+
+
+# A config's schedule of this type is a training log, drawn as ``lrplot log FILE`` draws it.
+LOG = "log"
+LOG_KEYS = ("type", "file", *(param.name for param in LOG_OPTIONS))
+
+
+def _log(entry: Mapping[str, Any], index: int, settings: Mapping[str, Any], base_dir: Path,
+         shown: str) -> Any:
+    """A ``type: log`` entry: its ``file`` (relative to the config) read as ``lrplot log`` reads
+    it, with the same options (tag, metric, label, steps, steps_per_epoch; the run-wide ones
+    inherited)."""
+    name = entry.get("label") if isinstance(entry.get("label"), str) else LOG
+    naming = Naming("key", f"schedules[{index}] ({name}): ", ConfigError, shown)
+    for key in entry:
+        if key not in LOG_KEYS:
+            raise naming.fail(Invalid(f"unknown key {{}}{closest(str(key), LOG_KEYS)}; a log takes "
+                                      f"{', '.join(LOG_KEYS[1:])}", str(key)), entry)
+    file = entry.get("file")
+    if not isinstance(file, str) or not file:
+        raise naming.fail(Invalid("{} is missing: the training log to draw (trainer_state.json, Lightning's "
+                                  "metrics.csv, a TensorBoard run, a CSV of step and rate)", "file"), entry)
+    raw = Parameters(entry)  # the YAML lines kept, for messages
+    inherit_run_wide(raw, settings)
+    return log_spec(raw, file, naming, base_dir)

@@ -23,6 +23,11 @@ STEPS_PER_EPOCH = Integer(
 LABEL = Text("label", "Name of the curve in legends, tables and CSV headers.")
 # Set once for a whole comparison or config, for each schedule that does not set its own.
 RUN_WIDE: tuple[Param, ...] = (STEPS, STEPS_PER_EPOCH)
+# A training log drawn as a curve (lrplot log, compare's "log FILE", a config's type: log): its options.
+LOG_TAG = Text("tag", "The rate to read: a column or tag of the log (default: the one rate it holds, "
+               "e.g. learning_rate, lr-AdamW).")
+LOG_METRIC = Text("metric", "A logged metric to show beside the rate (e.g. eval_loss, val_loss).")
+LOG_OPTIONS = (LOG_TAG, LOG_METRIC, LABEL, STEPS, STEPS_PER_EPOCH)
 # A warm-up is torch's SequentialLR([LinearLR(start_factor=F, total_iters=N), schedule], [N]).
 WARMUP_STEPS = Integer(
     "warmup_steps",
@@ -524,6 +529,20 @@ def labelled(specs: list[Spec], naming: Naming = KEYS) -> list[Spec]:
             seen[label] = seen.get(label, 0) + 1
             labels[index] = f"{label} ({seen[label]})"
     return [replace(spec, label=label) for spec, label in zip(specs, labels)]
+
+
+def log_spec(raw: Mapping[str, Any], file: str, naming: Naming, base_dir: Path | None = None) -> Any:
+    """A request to draw the training log ``file`` (relative to ``base_dir``) from raw option
+    values (None: not given), read and validated: a ``logs.LogSpec``."""
+    from .logs import build  # the log readers load only when a log is read
+
+    values = {}
+    for param in LOG_OPTIONS:
+        try:
+            values[param.name] = None if raw.get(param.name) is None else param.parse(raw[param.name])
+        except Invalid as invalid:
+            raise naming.fail(invalid, raw) from None
+    return build(file, **values, base_dir=base_dir)
 
 
 def curve(schedule: str, /, **params: Any) -> Curve:

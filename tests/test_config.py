@@ -43,7 +43,7 @@ def test_every_sample_config_runs(cli, tmp_path, path):
     assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
     # Each schedule's summary counts its rows in its own unit: epochs for a metric-driven one.
     for schedule in json.loads((tmp_path / "out.json").read_text())["schedules"]:
-        unit = entry(schedule["schedule"]).row_unit
+        unit = "step" if schedule["schedule"] == "log" else entry(schedule["schedule"]).row_unit
         assert f"{schedule['label']}: {schedule['rows']} {unit}s · start " in table.stdout, schedule
 
 
@@ -88,6 +88,45 @@ def test_paths_are_relative_to_the_config(cli, in_tmp):
     assert result.code == 0, result.stderr
     assert (sub / "out.csv").exists() and (sub / "out.json").exists()
     assert "Wrote exp/out.csv" in result.stderr
+
+
+def test_a_training_log_is_a_schedule_of_type_log(cli, here):
+    """``type: log`` draws a training log as compare's "log FILE" does, with the same options and
+    the config's run-wide steps, its file relative to the config, and never overwritten."""
+    runs = here / "runs"
+    runs.mkdir()
+    (runs / "state.json").write_bytes((here / "trainer_state.json").read_bytes())
+    write(here, """
+steps: 30
+schedules:
+  - {type: log, file: runs/state.json, metric: eval_loss, label: the run}
+  - {type: hf.linear, lr: 5.0e-5, num_training_steps: 30}
+""")
+    run = cli(["run", "c.yaml", "-o", "-"])
+    compare = cli(["compare", "log runs/state.json --metric eval_loss --label 'the run'",
+                   "hf linear --lr 5e-5 --num-training-steps 30", "--steps", "30", "-o", "-"])
+    assert run.code == 0, run.stderr
+    assert run.stdout == compare.stdout and len(rows(run.stdout)) == 31
+    write(runs, "schedules:\n  - {type: log, file: state.json, tag: learning_rate}\n", "inner.yaml")
+    inner = cli(["run", "runs/inner.yaml", "-o", "-"])
+    alone = cli(["log", "runs/state.json", "--tag", "learning_rate", "-o", "-"])
+    assert inner.code == 0 and inner.stdout == alone.stdout
+    before = (runs / "state.json").read_bytes()
+    assert_one_line_error(cli(["run", "c.yaml", "-o", "runs/state.json"]), 2, "runs/state.json")
+    assert (runs / "state.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    ("schedules:\n  - {type: log, fiel: x.json}\n", ["c.yaml:2:", "unknown key fiel (did you mean file?)"]),
+    ("schedules:\n  - {type: log, label: a}\n", ["c.yaml:2:", "schedules[0] (a): file is missing"]),
+    ("schedules:\n  - type: log\n    file: trainer_state.json\n    steps: -3\n",
+     ["c.yaml:4:", "steps must be an integer >= 1, got -3"]),
+    ("schedules:\n  - {type: log, file: nope.json}\n", ["training log nope.json does not exist"]),
+    ("schedules:\n  - {type: log, file: trainer_state.json, tag: nope}\n", ["nope"]),
+])
+def test_log_entries_fail_in_one_line(cli, here, text, fragments):
+    write(here, text)
+    assert_one_line_error(cli(["run", "c.yaml"]), 1, *fragments)
 
 
 def test_command_line_options_override_the_config(cli, in_tmp):

@@ -36,7 +36,7 @@ from lrplot import config
 from lrplot.emit import script as torch_script
 from lrplot.emit import torch_code
 from lrplot.engine import KEYS, Spec, build_spec, labelled
-from lrplot.registry import schedules_of
+from lrplot.registry import entry, schedules_of
 from tests.reference import assert_matches_torch, kind_of
 
 from .conftest import VAL_ACC, write_metrics
@@ -123,7 +123,10 @@ def sample_curves() -> list[tuple[str, lrplot.Curve]]:
             continue
         loaded = config.load(path)
         specs = labelled(loaded.specs)
-        out += [(f"{path.stem}[{i}]", lrplot.compute(spec)) for i, spec in enumerate(specs)]
+        # torch's code only: a training log (type: log) has none, another framework's schedule
+        # is its namespace's tests' (tests/test_hf.py, ...).
+        out += [(f"{path.stem}[{i}]", lrplot.compute(spec)) for i, spec in enumerate(specs)
+                if isinstance(spec, Spec) and entry(spec.schedule).framework == "torch"]
     return out
 
 
