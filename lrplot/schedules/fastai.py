@@ -265,7 +265,7 @@ def _combined(t: np.ndarray, pcts: Sequence[float], levels: Sequence[tuple[float
 # position and u = p − m,
 #     1 − cos(π(m + u)) = 1 − cos(πm)·cos(πu) + sin(πm)·sin(πu),
 # where cos(πu) and sin(πu) are Chebyshev interpolants on |u| <= the chunk's half-width (a chunk
-# spans a few thousandths of a phase). That factor is within a few ulps of 2 of numpy's; equal
+# spans at most a few hundredths of a phase). That factor is within a few ulps of 2 of numpy's; equal
 # positions still give equal factors (one polynomial a chunk, and a run of equal positions that
 # crosses chunks keeps its first value); the first and last positions of each phase take numpy's
 # cos, so a phase starts exactly at its level.
