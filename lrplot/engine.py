@@ -536,12 +536,10 @@ def log_spec(raw: Mapping[str, Any], file: str, naming: Naming, base_dir: Path |
     values (None: not given), read and validated: a ``logs.LogSpec``."""
     from .logs import build  # the log readers load only when a log is read
 
-    values = {}
-    for param in LOG_OPTIONS:
-        try:
-            values[param.name] = None if raw.get(param.name) is None else param.parse(raw[param.name])
-        except Invalid as invalid:
-            raise naming.fail(invalid, raw) from None
+    try:
+        values = {param.name: _parse(param, raw) for param in LOG_OPTIONS}
+    except Invalid as invalid:
+        raise naming.fail(invalid, raw) from None
     return build(file, **values, base_dir=base_dir)
 
 

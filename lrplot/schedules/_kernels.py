@@ -220,14 +220,14 @@ def tile(n: int, period: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-def stairs(first: int, n: int, width: int, levels: np.ndarray) -> np.ndarray:
+def stairs(first: int, n: int, width: int, levels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Rows of first..first+n−1 on treads ``width`` steps wide: step t gets
-    ``levels[t // width − first // width]``.
+    ``levels[t // width − first // width]`` (into ``out``, n rows, when given).
 
     >>> stairs(3, 6, 2, np.array([1.0, 2.0, 3.0, 4.0]))
     array([1., 2., 2., 3., 3., 4.])
     """
-    out = np.empty(n)
+    out = np.empty(n) if out is None else out
     head = min(n, width - first % width)
     out[:head] = levels[0]
     whole = (n - head) // width

@@ -878,13 +878,7 @@ class Steps(Timm, Record):
             levels = _kernels.geometric(np.empty(high - low + 1), low, scale=self.lr, ratio=self.decay_rate)
         else:
             levels = self.decay(np.arange(low, high + 1, dtype=np.float64) * width)
-        # Treads of the staircase, written in place (as _kernels.stairs lays them out).
-        head = min(n, width - first % width)
-        out[:head] = levels[0]
-        whole = (n - head) // width
-        out[head : head + whole * width].reshape(whole, width)[:] = levels[1 : 1 + whole, None]
-        out[head + whole * width :] = levels[min(1 + whole, len(levels) - 1)]
-        return out
+        return _kernels.stairs(first, n, width, levels, out=out)
 
 
 class MultiSteps(Timm, Record):
