@@ -62,7 +62,6 @@ class Naming(Record):
     ``flag``: ``--t-max`` (command line); ``key``: ``t_max`` (YAML and Python).
     """
 
-    __slots__ = ("style", "where", "error", "file")
     FIELDS = (("style", "key"), ("where", ""), ("error", UsageError), ("file", None))
 
     style: str
@@ -95,10 +94,6 @@ KEYS = Naming("key")
 class Spec(Record):
     """One validated schedule request: resolved parameters plus the spec-level options."""
 
-    __slots__ = (
-        "schedule", "params", "steps", "label", "steps_per_epoch", "given", "warmup_steps",
-        "warmup_start_factor",
-    )
     FIELDS = (
         ("schedule", REQUIRED),
         ("params", REQUIRED),
@@ -149,10 +144,6 @@ class Curve(Record):
     was asked for, as a default label says it (``cosine t_max=295 + warm-up 5``), whatever the label.
     """
 
-    __slots__ = (
-        "label", "schedule", "params", "lr", "series", "annotations", "steps_per_epoch", "warnings",
-        "framework", "origin", "row_unit", "derived", "description",
-    )
     FIELDS = (
         ("label", REQUIRED),
         ("schedule", REQUIRED),
@@ -251,7 +242,6 @@ def build_spec(
 class _Parent(Record):
     """What a schedule inside a composite takes from it."""
 
-    __slots__ = ("lr", "steps_per_epoch", "depth")
     FIELDS = (("lr", REQUIRED), ("steps_per_epoch", REQUIRED), ("depth", REQUIRED))
 
     lr: float | None

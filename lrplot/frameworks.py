@@ -31,10 +31,6 @@ class Framework(Record):
       then reads it with its ``read_config(document, overrides)``.
     """
 
-    __slots__ = (
-        "name", "library", "version", "title", "package", "index", "precision", "aliases", "warmup",
-        "factory", "factory_signature", "factory_kwargs", "module_aliases", "config_keys",
-    )
     FIELDS = (
         ("name", REQUIRED),
         ("library", REQUIRED),

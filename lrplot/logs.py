@@ -760,7 +760,6 @@ class LogSpec(Record):
     schedule's spec has (label, steps, steps per epoch). What ``compare`` takes as ``"log FILE"``;
     a record like a schedule's Spec, so that what labels specs labels it too."""
 
-    __slots__ = ("log", "metric", "label", "steps", "steps_per_epoch", "given", "schedule")
     FIELDS = (("log", REQUIRED), ("metric", REQUIRED), ("label", REQUIRED), ("steps", REQUIRED),
               ("steps_per_epoch", None), ("given", frozenset()), ("schedule", "log"))
 

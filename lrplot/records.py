@@ -30,8 +30,17 @@ class Factory:
         self.make = make
 
 
-class Record:
-    """Subclasses list ``FIELDS``, (name, default) pairs in order, and the same names as ``__slots__``."""
+class _Fields(type):
+    """Makes a Record subclass's ``FIELDS`` its ``__slots__``: the names are declared once."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any):
+        if "FIELDS" in namespace and "__slots__" not in namespace:
+            namespace["__slots__"] = tuple(field for field, _ in namespace["FIELDS"])
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class Record(metaclass=_Fields):
+    """Subclasses list ``FIELDS``, (name, default) pairs in order; those names are their slots."""
 
     __slots__ = ()
     FIELDS: tuple[tuple[str, Any], ...] = ()

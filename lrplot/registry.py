@@ -18,7 +18,6 @@ from .records import REQUIRED, Factory, Record
 class Phase(Record):
     """A named stretch of a schedule, from step ``start`` to step ``end`` (torch's phase ends)."""
 
-    __slots__ = ("name", "start", "end")
     FIELDS = (("name", REQUIRED), ("start", REQUIRED), ("end", REQUIRED))
 
     name: str
@@ -29,7 +28,6 @@ class Phase(Record):
 class Event(Record):
     """Something that happened at one step, e.g. a plateau reduction: ``old`` -> ``new`` rate."""
 
-    __slots__ = ("step", "kind", "old", "new", "why")
     FIELDS = (
         ("step", REQUIRED),
         ("kind", REQUIRED),
@@ -48,7 +46,6 @@ class Event(Record):
 class Annotations(Record):
     """What a picture or table should point out beyond the curve itself."""
 
-    __slots__ = ("phases", "events", "guides")
     FIELDS = (("phases", ()), ("events", ()), ("guides", Factory(dict)))
 
     phases: tuple[Phase, ...]
@@ -59,7 +56,6 @@ class Annotations(Record):
 class Context(Record):
     """What parameter resolution may need beyond the schedule's own parameters."""
 
-    __slots__ = ("steps_per_epoch", "base_dir")
     FIELDS = (("steps_per_epoch", None), ("base_dir", None))
 
     steps_per_epoch: int | None
@@ -97,9 +93,6 @@ class Stepping(Record):
       in a chain they can cancel and the scan is refined in torch's order of operations.
     """
 
-    __slots__ = (
-        "rule", "base_param", "sets_lr", "sets_initial_lr", "refused", "factor", "flat_from", "pivots",
-    )
     FIELDS = (
         ("rule", None),
         ("base_param", "lr"),
@@ -161,12 +154,6 @@ class Schedule(Record):
       list of schedules); ``example`` is then a YAML mapping.
     """
 
-    __slots__ = (
-        "name", "origin", "summary", "params", "lr", "horizon", "example", "horizon_text", "framework",
-        "lr_range", "resolve", "limit", "extras", "extras_range", "series_range", "annotate", "warn",
-        "epoch_length", "derived", "row_unit", "metric", "per_batch", "native", "stepping", "emit", "scaled",
-        "signature", "yaml_only",
-    )
     FIELDS = (
         ("name", REQUIRED),
         ("origin", REQUIRED),

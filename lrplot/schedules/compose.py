@@ -57,7 +57,6 @@ STEP, FIRST, RESTART = "step", "first", "restart"
 class Leaf(Record):
     """One torch scheduler: a registered schedule with resolved parameters."""
 
-    __slots__ = ("name", "params", "label", "where")
     FIELDS = (("name", REQUIRED), ("params", REQUIRED), ("label", REQUIRED), ("where", REQUIRED))
 
     name: str
@@ -69,7 +68,6 @@ class Leaf(Record):
 class Sequence(Record):
     """torch's SequentialLR; ``warm_up`` when it is a schedule's warm-up."""
 
-    __slots__ = ("children", "milestones", "label", "where", "warm_up")
     FIELDS = (
         ("children", REQUIRED),
         ("milestones", REQUIRED),
@@ -88,7 +86,6 @@ class Sequence(Record):
 class Chain(Record):
     """torch's ChainedScheduler."""
 
-    __slots__ = ("children", "label", "where")
     FIELDS = (("children", REQUIRED), ("label", REQUIRED), ("where", REQUIRED))
 
     children: tuple[Node, ...]
@@ -914,7 +911,6 @@ def _warm_ups(node: Node) -> list[Sequence]:
 class _Composite(Record):
     """A composite's own parameters as a spec-like object, for :func:`node_of`."""
 
-    __slots__ = ("schedule", "params", "label", "warmup_steps", "warmup_start_factor")
     FIELDS = (
         ("schedule", REQUIRED),
         ("params", REQUIRED),

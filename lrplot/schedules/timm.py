@@ -296,7 +296,6 @@ def _uniform_noise(seeds: np.ndarray, pct: float) -> np.ndarray:
 class Noise(Record):
     """timm's noise: at step t within ``range_t``, the rate v becomes ``v + v * noise(t)``."""
 
-    __slots__ = ("range_t", "pct", "std", "seed", "kind")
     FIELDS = (
         ("range_t", REQUIRED),
         ("pct", REQUIRED),
@@ -379,7 +378,6 @@ _SEGMENTS = 4096
 class Warmup(Record):
     """timm's warm-up: ``warmup_lr_init + t * s`` for t < warmup_t, s = (target - init) / warmup_t."""
 
-    __slots__ = ("warmup_t", "warmup_lr_init", "prefix")
     FIELDS = (("warmup_t", REQUIRED), ("warmup_lr_init", REQUIRED), ("prefix", REQUIRED))
 
     warmup_t: int
@@ -462,10 +460,6 @@ class Cycles(Timm, Record):
     - poly:   lr_min + (lr_max − lr_min)·(1 − tc^k / t_i^k)^power
     """
 
-    __slots__ = (
-        "shape", "lr", "t_initial", "lr_min", "cycle_mul", "cycle_decay", "cycle_limit", "warmup",
-        "noise", "k_decay", "lb", "ub", "power",
-    )
     FIELDS = (
         ("shape", REQUIRED),
         ("lr", REQUIRED),
@@ -850,7 +844,6 @@ def _tanh_fall(out: np.ndarray, first: float, span: float, lb: float, ub: float,
 class Steps(Timm, Record):
     """StepLRScheduler: lr · decay_rate^(tt // decay_t)."""
 
-    __slots__ = ("lr", "decay_t", "decay_rate", "warmup", "noise")
     FIELDS = (
         ("lr", REQUIRED),
         ("decay_t", REQUIRED),
@@ -884,7 +877,6 @@ class Steps(Timm, Record):
 class MultiSteps(Timm, Record):
     """MultiStepLRScheduler: lr · decay_rate^(milestones <= tt + 1): each decays a step early."""
 
-    __slots__ = ("lr", "decay_t", "decay_rate", "warmup", "noise")
     FIELDS = (
         ("lr", REQUIRED),
         ("decay_t", REQUIRED),
@@ -961,10 +953,6 @@ class Plateau(Timm, Record):
     """PlateauLRScheduler: its warm-up for epochs t <= warmup_t, then torch's ReduceLROnPlateau
     on the rate the warm-up left (fed the metrics from epoch warmup_t on), noise on top of it."""
 
-    __slots__ = (
-        "lr", "metrics", "decay_rate", "patience_t", "threshold", "cooldown_t", "lr_min", "mode",
-        "warmup", "noise",
-    )
     FIELDS = (
         ("lr", REQUIRED),
         ("metrics", REQUIRED),
@@ -1560,7 +1548,6 @@ class Factory(Record):
     is a StepLRScheduler) with that entry's parameters ``inner``, and the ``num_epochs`` it
     returns; ``rows`` is the length of that training run in steps (epochs, or updates)."""
 
-    __slots__ = ("sched", "kind", "inner", "num_epochs", "per_epoch", "cooldown_t", "rows")
     FIELDS = (
         ("sched", REQUIRED),
         ("kind", REQUIRED),
