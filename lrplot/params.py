@@ -149,7 +149,7 @@ class Real(Param):
         return "a number" + _range_text(self.gt, self.ge, self.lt, self.le)
 
     def parse(self, raw: Any) -> float:
-        value = _to_float(raw)
+        value = to_float(raw)
         if value is None:
             raise self._bad(raw)
         if not math.isfinite(value):
@@ -296,14 +296,14 @@ class Series(Param):
         if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.size and raw.dtype.kind in "fiu":
             return raw.astype(np.float64)
         if isinstance(raw, (list, tuple)) and raw:
-            values = [_to_float(v) for v in raw]
+            values = [to_float(v) for v in raw]
             if any(v is None for v in values):
                 raise self._bad(raw)
             return np.array(values, dtype=np.float64)
         raise self._bad(raw)
 
 
-def _to_float(raw: Any) -> float | None:
+def to_float(raw: Any) -> float | None:
     """The float a raw value denotes, or None when it is not a number (bools are not numbers)."""
     if isinstance(raw, bool):
         return None
@@ -332,7 +332,7 @@ def _to_int(raw: Any) -> int | None:
             return int(text)
         except ValueError:
             pass
-    value = _to_float(raw)
+    value = to_float(raw)
     if value is None or not math.isfinite(value) or not value.is_integer():
         return None
     return int(value)

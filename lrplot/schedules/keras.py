@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.params import Integer, IntegerList, Invalid, Param, Real, Switch, show
+from lrplot.params import Integer, IntegerList, Invalid, Param, Real, Switch, show, to_float
 from lrplot.registry import Annotations, Context, Phase, Schedule, register
 
 from . import _kernels
@@ -81,7 +81,7 @@ class FloatList(Param):
             items = [raw]
         else:
             raise self._bad(raw)
-        values = [_number(item) for item in items]
+        values = [to_float(item) for item in items]
         if not values or any(v is None for v in values):
             raise self._bad(raw)
         if any(not math.isfinite(v) for v in values):  # type: ignore[arg-type]
@@ -89,19 +89,6 @@ class FloatList(Param):
         if self.ge is not None and any(v < self.ge for v in values):  # type: ignore[operator]
             raise self._bad(raw)
         return tuple(values)  # type: ignore[arg-type]
-
-
-def _number(item: Any) -> float | None:
-    if isinstance(item, bool):
-        return None
-    if isinstance(item, numbers.Real):
-        return float(item)
-    if isinstance(item, str):
-        try:
-            return float(item)
-        except ValueError:
-            return None
-    return None
 
 
 def initial_rate(help: str) -> Real:
